@@ -1,0 +1,250 @@
+import { randomUUID } from 'node:crypto';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
+import { problemResponse } from '#shared/http/problem';
+import { type FunctionName, type RouteDefinition, routeKey, routes } from '#shared/http/routes';
+
+/**
+ * The local stand-in for API Gateway (HTTP API, payload 2.0): matches a request against the
+ * route table, builds the same event API Gateway would and calls the very handler that is
+ * deployed. Unknown paths answer 404 and known paths with another method 405, as problems.
+ */
+export type LambdaHttpHandler = (
+  event: APIGatewayProxyEventV2,
+  context: Context,
+) => Promise<APIGatewayProxyStructuredResultV2>;
+export type Handlers = Record<FunctionName, LambdaHttpHandler>;
+
+/** API Gateway's own payload limit. */
+const MAX_PAYLOAD_BYTES = 10 * 1024 * 1024;
+
+interface CompiledRoute {
+  route: RouteDefinition;
+  pattern: RegExp;
+  names: string[];
+}
+
+const compiled: CompiledRoute[] = routes.map((route) => {
+  const names: string[] = [];
+  const segments = route.path.split('/').map((segment) => {
+    const param = /^\{(\w+)\}$/.exec(segment);
+    if (!param?.[1]) return segment.replace(/[.*+?^$()|[\]\\]/g, '\\$&');
+    names.push(param[1]);
+    return '([^/]+)';
+  });
+  return { route, pattern: new RegExp(`^${segments.join('/')}$`), names };
+});
+
+export function matchRoute(method: string, path: string) {
+  const candidates = compiled.flatMap((c) => {
+    const m = c.pattern.exec(path);
+    return m ? [{ c, m }] : [];
+  });
+  const hit = candidates.find(({ c }) => c.route.method === method);
+  if (!hit) return { allowed: candidates.map(({ c }) => c.route.method) };
+  const pathParameters: Record<string, string> = {};
+  hit.c.names.forEach((name, i) => {
+    const raw = hit.m[i + 1] ?? '';
+    try {
+      pathParameters[name] = decodeURIComponent(raw);
+    } catch {
+      pathParameters[name] = raw;
+    }
+  });
+  return { route: hit.c.route, pathParameters };
+}
+
+export function lambdaContext(functionName: string, requestId: string): Context {
+  const deadline = Date.now() + 30_000;
+  return {
+    callbackWaitsForEmptyEventLoop: false,
+    functionName,
+    functionVersion: '$LATEST',
+    invokedFunctionArn: `arn:aws:lambda:local:000000000000:function:${functionName}`,
+    memoryLimitInMB: '512',
+    awsRequestId: requestId,
+    logGroupName: `/aws/lambda/${functionName}`,
+    logStreamName: 'local',
+    getRemainingTimeInMillis: () => Math.max(0, deadline - Date.now()),
+    done: () => undefined,
+    fail: () => undefined,
+    succeed: () => undefined,
+  };
+}
+
+export interface RawRequest {
+  method: string;
+  url: string;
+  headers: Record<string, string | string[] | undefined>;
+  body: Buffer;
+  sourceIp: string;
+}
+
+/** Builds the API Gateway v2 event for a request, or the 404/405 answer. */
+export function toEvent(
+  req: RawRequest,
+): { event: APIGatewayProxyEventV2; fn: FunctionName } | { response: APIGatewayProxyStructuredResultV2 } {
+  const url = new URL(req.url, 'http://localhost');
+  const requestId = randomUUID();
+  const match = matchRoute(req.method, url.pathname);
+  if (!match.route) {
+    const allowed = match.allowed ?? [];
+    return {
+      response: allowed.length
+        ? problemResponse(
+            405,
+            'method_not_allowed',
+            `${req.method} is not allowed here`,
+            requestId,
+            url.pathname,
+            {},
+            { allow: allowed.join(', ') },
+          )
+        : problemResponse(
+            404,
+            'route_not_found',
+            `No route for ${req.method} ${url.pathname}`,
+            requestId,
+            url.pathname,
+          ),
+    };
+  }
+  const headers: Record<string, string> = {};
+  for (const [name, value] of Object.entries(req.headers)) {
+    if (value !== undefined) headers[name.toLowerCase()] = Array.isArray(value) ? value.join(',') : value;
+  }
+  const query: Record<string, string> = {};
+  for (const [name, value] of url.searchParams)
+    query[name] = name in query ? `${query[name]},${value}` : value;
+  const contentType = headers['content-type'] ?? '';
+  const textual = req.body.length === 0 || /json|text|xml|x-www-form-urlencoded/i.test(contentType);
+  const now = new Date();
+  const event: APIGatewayProxyEventV2 = {
+    version: '2.0',
+    routeKey: routeKey(match.route),
+    rawPath: url.pathname,
+    rawQueryString: url.search.slice(1),
+    headers,
+    ...(Object.keys(query).length ? { queryStringParameters: query } : {}),
+    ...(Object.keys(match.pathParameters).length ? { pathParameters: match.pathParameters } : {}),
+    requestContext: {
+      accountId: '000000000000',
+      apiId: 'local',
+      domainName: headers.host ?? 'localhost',
+      domainPrefix: 'localhost',
+      http: {
+        method: req.method,
+        path: url.pathname,
+        protocol: 'HTTP/1.1',
+        sourceIp: req.sourceIp,
+        userAgent: headers['user-agent'] ?? '',
+      },
+      requestId,
+      routeKey: routeKey(match.route),
+      stage: '$default',
+      time: now.toUTCString(),
+      timeEpoch: now.getTime(),
+    },
+    ...(req.body.length ? { body: textual ? req.body.toString('utf8') : req.body.toString('base64') } : {}),
+    isBase64Encoded: !textual,
+  };
+  return { event, fn: match.route.function };
+}
+
+/** Calls the handler for a raw request, as API Gateway would. */
+export async function invoke(
+  handlers: Handlers,
+  req: RawRequest,
+): Promise<APIGatewayProxyStructuredResultV2> {
+  const built = toEvent(req);
+  if ('response' in built) return built.response;
+  const result = await handlers[built.fn](
+    built.event,
+    lambdaContext(`centrum-${built.fn}`, built.event.requestContext.requestId),
+  );
+  return result;
+}
+
+function readBody(req: IncomingMessage): Promise<Buffer | undefined> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    req.on('data', (chunk: Buffer) => {
+      size += chunk.length;
+      if (size > MAX_PAYLOAD_BYTES) {
+        resolve(undefined);
+        req.resume();
+        return;
+      }
+      chunks.push(chunk);
+    });
+    req.on('end', () => resolve(Buffer.concat(chunks)));
+    req.on('error', reject);
+  });
+}
+
+function send(res: ServerResponse, result: APIGatewayProxyStructuredResultV2) {
+  const body =
+    result.body === undefined
+      ? undefined
+      : Buffer.from(result.body, result.isBase64Encoded ? 'base64' : 'utf8');
+  res.writeHead(result.statusCode ?? 200, {
+    ...(result.headers as Record<string, string>),
+    ...(body ? { 'content-length': body.length } : {}),
+  });
+  res.end(body);
+}
+
+export function createLocalServer(handlers: Handlers): Server {
+  return createServer(async (req, res) => {
+    try {
+      const body = await readBody(req);
+      if (!body) {
+        send(
+          res,
+          problemResponse(
+            413,
+            'payload_too_large',
+            'The request is larger than API Gateway accepts',
+            randomUUID(),
+            req.url ?? '/',
+          ),
+        );
+        return;
+      }
+      send(
+        res,
+        await invoke(handlers, {
+          method: req.method ?? 'GET',
+          url: req.url ?? '/',
+          headers: req.headers,
+          body,
+          sourceIp: (req.socket.remoteAddress ?? '127.0.0.1').replace(/^::ffff:/, ''),
+        }),
+      );
+    } catch (error) {
+      // As API Gateway does when a function crashes: a bare 500, the details stay in the logs.
+      console.error('local adapter: handler failed', error);
+      send(
+        res,
+        problemResponse(500, 'internal_error', 'Internal server error', randomUUID(), req.url ?? '/'),
+      );
+    }
+  });
+}
+
+/** The deployed handlers, imported lazily so that configuration is read after the env is set. */
+export async function loadHandlers(): Promise<Handlers> {
+  const [platform, identity, centres, patients] = await Promise.all([
+    import('#functions/platform/handler'),
+    import('#functions/identity/handler'),
+    import('#functions/centres/handler'),
+    import('#functions/patients/handler'),
+  ]);
+  return {
+    platform: platform.handler as unknown as LambdaHttpHandler,
+    identity: identity.handler as unknown as LambdaHttpHandler,
+    centres: centres.handler as unknown as LambdaHttpHandler,
+    patients: patients.handler as unknown as LambdaHttpHandler,
+  };
+}

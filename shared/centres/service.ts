@@ -1,0 +1,361 @@
+import {
+  findCentre,
+  findInvitation,
+  findLicence,
+  type Invitation,
+  type Licence,
+  licenceItem,
+  saveCentreProfile,
+} from '#shared/centres/repository';
+import { type Centre, licenceFeatures, type UpdateCentreInput } from '#shared/centres/schemas';
+import { tableName } from '#shared/db/client';
+import { keys } from '#shared/db/keys';
+import {
+  type Item,
+  putItem,
+  stripKeys,
+  transactionConditionFailed,
+  transactWrite,
+  updateItem,
+} from '#shared/db/table';
+import { conflict, notFound, ruleViolation, validationError } from '#shared/errors';
+import type { Actor, Role } from '#shared/identity/actor';
+import { authorize, licenceScope } from '#shared/identity/policy';
+import { findMembership, membersOfCentre } from '#shared/identity/repository';
+import type { Membership } from '#shared/identity/schemas';
+import { hashToken, newOpaqueToken } from '#shared/identity/tokens';
+import { newId } from '#shared/ids';
+
+const INVITATION_DAYS = 7;
+
+// --- Centre profile (P1) ---------------------------------------------------------------------
+
+export async function getCentre(actor: Actor): Promise<Centre> {
+  authorize(actor, 'centre:read');
+  const centre = await findCentre(actor.centreId);
+  if (!centre) throw notFound('centre');
+  return centre;
+}
+
+export async function updateCentre(actor: Actor, input: UpdateCentreInput): Promise<Centre> {
+  authorize(actor, 'centre:update');
+  const current = await getCentre(actor);
+  if (current.version !== input.version) throw staleVersion(current.version);
+  const { version, locations, ...changes } = input;
+  const updated: Centre = {
+    ...current,
+    ...Object.fromEntries(Object.entries(changes).filter(([, value]) => value !== undefined)),
+    ...(locations
+      ? { locations: locations.map((l) => ({ ...l, locationId: l.locationId ?? newId() })) }
+      : {}),
+    version: current.version + 1,
+    updatedAt: new Date().toISOString(),
+  };
+  if (!(await saveCentreProfile(updated, current.version))) throw staleVersion();
+  return updated;
+}
+
+const staleVersion = (currentVersion?: number) =>
+  conflict('version_conflict', 'The resource was changed by someone else: reload and retry', {
+    ...(currentVersion ? { currentVersion } : {}),
+  });
+
+// --- Staff and invitations (P2, P3) ----------------------------------------------------------
+
+export async function listStaff(actor: Actor, limit: number, startKey?: Item) {
+  authorize(actor, 'staff:list');
+  return membersOfCentre(actor.centreId, limit, startKey);
+}
+
+/** Every served practitioner must be an active practitioner of this centre. */
+function assertPractitioners(members: Membership[], ids: string[], field: string) {
+  const practitioners = new Set(
+    members.filter((m) => m.role === 'practitioner' && m.status === 'active').map((m) => m.userId),
+  );
+  const unknown = ids.filter((id) => !practitioners.has(id));
+  if (unknown.length > 0) {
+    throw validationError(
+      'Served practitioners must be active practitioners of this centre',
+      unknown.map((id) => ({ field, message: `${id} is not an active practitioner here` })),
+    );
+  }
+}
+
+export async function updateStaffMember(
+  actor: Actor,
+  userId: string,
+  input: {
+    role?: Role | undefined;
+    status?: 'active' | 'suspended' | undefined;
+    servedPractitionerIds?: string[] | undefined;
+  },
+) {
+  authorize(actor, 'staff:manage');
+  const member = await findMembership(actor.centreId, userId);
+  if (!member) throw notFound('staff_member');
+  const members = (await membersOfCentre(actor.centreId, 1000)).items;
+  const next: Membership = {
+    ...member,
+    ...(input.role ? { role: input.role } : {}),
+    ...(input.status ? { status: input.status } : {}),
+    ...(input.servedPractitionerIds
+      ? { servedPractitionerIds: [...new Set(input.servedPractitionerIds)] }
+      : {}),
+  };
+  if (next.role !== 'secretary') next.servedPractitionerIds = [];
+  assertPractitioners(members, next.servedPractitionerIds, 'body.servedPractitionerIds');
+  const managersLeft = members.filter(
+    (m) => m.role === 'manager' && m.status === 'active' && m.userId !== userId,
+  ).length;
+  if (
+    member.role === 'manager' &&
+    (next.role !== 'manager' || next.status !== 'active') &&
+    managersLeft === 0
+  ) {
+    throw ruleViolation('last_manager', 'A centre keeps at least one active manager');
+  }
+  await updateItem({
+    Key: keys.membership(actor.centreId, userId),
+    UpdateExpression: 'SET #role = :role, #status = :status, servedPractitionerIds = :served',
+    ConditionExpression: 'attribute_exists(pk)',
+    ExpressionAttributeNames: { '#role': 'role', '#status': 'status' },
+    ExpressionAttributeValues: {
+      ':role': next.role,
+      ':status': next.status,
+      ':served': next.servedPractitionerIds,
+    },
+  });
+  return next;
+}
+
+export async function createInvitation(
+  actor: Actor,
+  input: { email: string; role: Role; servedPractitionerIds?: string[] | undefined },
+) {
+  authorize(actor, 'invitation:manage');
+  const served = input.role === 'secretary' ? [...new Set(input.servedPractitionerIds ?? [])] : [];
+  const [centre, members] = await Promise.all([getCentre(actor), membersOfCentre(actor.centreId, 1000)]);
+  if (served.length) assertPractitioners(members.items, served, 'body.servedPractitionerIds');
+  if (members.items.some((m) => m.email === input.email)) {
+    throw conflict('already_member', 'This person is already a member of the centre', {
+      fields: [{ field: 'body.email', message: 'already a member' }],
+    });
+  }
+  const token = newOpaqueToken();
+  const now = new Date();
+  const invitation: Invitation = {
+    invitationId: newId(),
+    centreId: actor.centreId,
+    email: input.email,
+    role: input.role,
+    servedPractitionerIds: served,
+    status: 'pending',
+    tokenHash: hashToken(token),
+    invitedBy: actor.userId,
+    createdAt: now.toISOString(),
+    expiresAt: new Date(now.getTime() + INVITATION_DAYS * 86400_000).toISOString(),
+  };
+  const ttl = Math.floor(now.getTime() / 1000) + INVITATION_DAYS * 86400 + 86400;
+  await transactWrite([
+    {
+      Put: {
+        TableName: tableName,
+        Item: {
+          ...keys.invitation(actor.centreId, invitation.invitationId),
+          entity: 'Invitation',
+          ...invitation,
+        },
+        ConditionExpression: 'attribute_not_exists(pk)',
+      },
+    },
+    {
+      Put: {
+        TableName: tableName,
+        Item: {
+          ...keys.invitationToken(invitation.tokenHash),
+          entity: 'InvitationToken',
+          invitationId: invitation.invitationId,
+          centreId: actor.centreId,
+          centreName: centre.name,
+          email: invitation.email,
+          role: invitation.role,
+          servedPractitionerIds: served,
+          expiresAt: invitation.expiresAt,
+          ttl,
+        },
+        ConditionExpression: 'attribute_not_exists(pk)',
+      },
+    },
+  ]);
+  return { ...publicInvitation(invitation), token };
+}
+
+export function publicInvitation(invitation: Invitation) {
+  const { tokenHash, invitedBy, centreId, ...rest } = invitation;
+  return rest;
+}
+
+export async function revokeInvitation(actor: Actor, invitationId: string) {
+  authorize(actor, 'invitation:manage');
+  const invitation = await findInvitation(actor.centreId, invitationId);
+  if (!invitation) throw notFound('invitation');
+  if (invitation.status !== 'pending')
+    throw conflict('invitation_not_pending', `The invitation is already ${invitation.status}`);
+  try {
+    await transactWrite([
+      {
+        Update: {
+          TableName: tableName,
+          Key: keys.invitation(actor.centreId, invitationId),
+          UpdateExpression: 'SET #status = :revoked',
+          ConditionExpression: '#status = :pending',
+          ExpressionAttributeNames: { '#status': 'status' },
+          ExpressionAttributeValues: { ':revoked': 'revoked', ':pending': 'pending' },
+        },
+      },
+      { Delete: { TableName: tableName, Key: keys.invitationToken(invitation.tokenHash) } },
+    ]);
+  } catch (error) {
+    if (transactionConditionFailed(error).length)
+      throw conflict('invitation_not_pending', 'The invitation is no longer pending');
+    throw error;
+  }
+}
+
+// --- Licences (P2) -----------------------------------------------------------------------------
+
+async function assertActivePractitioner(centreId: string, practitionerId: string) {
+  const member = await findMembership(centreId, practitionerId);
+  if (member?.role !== 'practitioner' || member.status !== 'active') {
+    throw ruleViolation(
+      'not_a_practitioner',
+      'A licence is assigned to an active practitioner of this centre',
+      {
+        fields: [{ field: 'body.practitionerId', message: 'not an active practitioner of this centre' }],
+      },
+    );
+  }
+}
+
+export async function createLicence(
+  actor: Actor,
+  input: { practitionerId?: string | undefined; features?: string[] | undefined },
+) {
+  authorize(actor, 'licence:manage');
+  if (input.practitionerId) await assertActivePractitioner(actor.centreId, input.practitionerId);
+  const now = new Date().toISOString();
+  const licence: Licence = {
+    licenceId: newId(),
+    centreId: actor.centreId,
+    practitionerId: input.practitionerId,
+    features: input.features ?? [...licenceFeatures],
+    status: 'active',
+    history: [
+      { at: now, by: actor.userId, action: 'created' },
+      ...(input.practitionerId
+        ? [{ at: now, by: actor.userId, action: 'assigned' as const, to: input.practitionerId }]
+        : []),
+    ],
+    version: 1,
+    createdAt: now,
+    updatedAt: now,
+  };
+  await putItem(licenceItem(licence), { expression: 'attribute_not_exists(pk)' });
+  return licence;
+}
+
+export async function getLicence(actor: Actor, licenceId: string) {
+  const scope = licenceScope(actor);
+  const licence = await findLicence(actor.centreId, licenceId);
+  if (!licence || (scope === 'own' && licence.practitionerId !== actor.userId)) throw notFound('licence');
+  return licence;
+}
+
+/** Conditional update of a licence; a failed condition is explained from the old item. */
+async function changeLicence(
+  actor: Actor,
+  licenceId: string,
+  expectedVersion: number | undefined,
+  update: { set: string; remove?: string; values: Record<string, unknown> },
+) {
+  try {
+    const out = await updateItem({
+      Key: keys.licence(actor.centreId, licenceId),
+      UpdateExpression: `SET ${update.set}, version = version + :one, updatedAt = :now${update.remove ? ` REMOVE ${update.remove}` : ''}`,
+      ConditionExpression: `attribute_exists(pk) AND #status = :active${expectedVersion ? ' AND version = :expected' : ''}`,
+      ExpressionAttributeNames: { '#status': 'status' },
+      ExpressionAttributeValues: {
+        ...update.values,
+        ':one': 1,
+        ':now': new Date().toISOString(),
+        ':active': 'active',
+        ...(expectedVersion ? { ':expected': expectedVersion } : {}),
+      },
+      ReturnValues: 'ALL_NEW',
+      ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
+    });
+    return stripKeys(out as Item) as unknown as Licence;
+  } catch (error) {
+    if ((error as { name?: string }).name !== 'ConditionalCheckFailedException') throw error;
+    const old = (error as { Item?: Item }).Item;
+    if (!old) throw notFound('licence');
+    if (old.status !== 'active') throw conflict('licence_revoked', 'The licence is revoked');
+    throw staleVersion(Number(old.version));
+  }
+}
+
+const historyEntry = (
+  actor: Actor,
+  action: Licence['history'][number]['action'],
+  extra: { from?: string; to?: string } = {},
+) => [{ at: new Date().toISOString(), by: actor.userId, action, ...extra }];
+
+export async function updateLicenceFeatures(
+  actor: Actor,
+  licenceId: string,
+  features: string[],
+  version: number,
+) {
+  authorize(actor, 'licence:manage');
+  return changeLicence(actor, licenceId, version, {
+    set: 'features = :features, history = list_append(history, :entry)',
+    values: { ':features': features, ':entry': historyEntry(actor, 'features_changed') },
+  });
+}
+
+export async function transferLicence(
+  actor: Actor,
+  licenceId: string,
+  practitionerId: string,
+  version: number,
+) {
+  authorize(actor, 'licence:manage');
+  const licence = await findLicence(actor.centreId, licenceId);
+  if (!licence) throw notFound('licence');
+  if (licence.practitionerId === practitionerId)
+    throw conflict('already_assigned', 'The licence is already assigned to this practitioner');
+  await assertActivePractitioner(actor.centreId, practitionerId);
+  const index = keys.licencesOfPractitionerIndex(actor.centreId, practitionerId, licenceId);
+  const action = licence.practitionerId ? 'transferred' : 'assigned';
+  return changeLicence(actor, licenceId, version, {
+    set: 'practitionerId = :to, gsi2pk = :gsi2pk, gsi2sk = :gsi2sk, history = list_append(history, :entry)',
+    values: {
+      ':to': practitionerId,
+      ':gsi2pk': index.gsi2pk,
+      ':gsi2sk': index.gsi2sk,
+      ':entry': historyEntry(actor, action, {
+        ...(licence.practitionerId ? { from: licence.practitionerId } : {}),
+        to: practitionerId,
+      }),
+    },
+  });
+}
+
+export async function revokeLicence(actor: Actor, licenceId: string) {
+  authorize(actor, 'licence:manage');
+  await changeLicence(actor, licenceId, undefined, {
+    set: '#status = :revoked, history = list_append(history, :entry)',
+    remove: 'gsi2pk, gsi2sk',
+    values: { ':revoked': 'revoked', ':entry': historyEntry(actor, 'revoked') },
+  });
+}

@@ -1,0 +1,109 @@
+/**
+ * Every key of the single table is built here and nowhere else (see docs/DATA_MODEL.md).
+ * Partition keys start with the tenant (`CENTRE#<id>`) for all centre data, so a key built from
+ * the verified token can never reach another centre's items.
+ */
+export interface TableKey {
+  pk: string;
+  sk: string;
+}
+
+const C = (centreId: string) => `CENTRE#${centreId}`;
+
+export const keys = {
+  // identity (global, across centres)
+  credential: (email: string): TableKey => ({ pk: `EMAIL#${email}`, sk: 'CREDENTIAL' }),
+  user: (userId: string): TableKey => ({ pk: `USER#${userId}`, sk: 'PROFILE' }),
+  signIn: (userId: string, eventId: string): TableKey => ({ pk: `USER#${userId}`, sk: `SIGNIN#${eventId}` }),
+  signInPrefix: (userId: string) => ({ pk: `USER#${userId}`, skPrefix: 'SIGNIN#' }),
+  device: (userId: string, deviceHash: string): TableKey => ({
+    pk: `USER#${userId}`,
+    sk: `DEVICE#${deviceHash}`,
+  }),
+  devicePrefix: (userId: string) => ({ pk: `USER#${userId}`, skPrefix: 'DEVICE#' }),
+  refreshToken: (tokenHash: string): TableKey => ({ pk: `REFRESH#${tokenHash}`, sk: 'REFRESH' }),
+  session: (sessionId: string): TableKey => ({ pk: `SESSION#${sessionId}`, sk: 'SESSION' }),
+  throttleAccount: (emailHash: string): TableKey => ({ pk: `THROTTLE#ACCOUNT#${emailHash}`, sk: 'THROTTLE' }),
+  throttleClient: (clientHash: string, windowStart: string): TableKey => ({
+    pk: `THROTTLE#CLIENT#${clientHash}`,
+    sk: `WINDOW#${windowStart}`,
+  }),
+  invitationToken: (tokenHash: string): TableKey => ({ pk: `INVITATION#${tokenHash}`, sk: 'INVITATION' }),
+
+  // centres
+  centre: (centreId: string): TableKey => ({ pk: C(centreId), sk: 'PROFILE' }),
+  /** gsi1: all active centres (platform billing run). */
+  activeCentresIndex: (centreId: string) => ({ gsi1pk: 'CENTRES#ACTIVE', gsi1sk: C(centreId) }),
+  membership: (centreId: string, userId: string): TableKey => ({ pk: C(centreId), sk: `MEMBER#${userId}` }),
+  membershipPrefix: (centreId: string) => ({ pk: C(centreId), skPrefix: 'MEMBER#' }),
+  /** gsi1: centres of a user. */
+  membershipsOfUserIndex: (userId: string, centreId?: string) => ({
+    gsi1pk: `USER#${userId}#MEMBERSHIPS`,
+    gsi1sk: centreId ? C(centreId) : '',
+  }),
+  licence: (centreId: string, licenceId: string): TableKey => ({
+    pk: C(centreId),
+    sk: `LICENCE#${licenceId}`,
+  }),
+  licencePrefix: (centreId: string) => ({ pk: C(centreId), skPrefix: 'LICENCE#' }),
+  /** gsi2: licences held by a practitioner. */
+  licencesOfPractitionerIndex: (centreId: string, practitionerId: string, licenceId = '') => ({
+    gsi2pk: `${C(centreId)}#PRACTITIONER#${practitionerId}#LICENCES`,
+    gsi2sk: licenceId ? `LICENCE#${licenceId}` : 'LICENCE#',
+  }),
+  invitation: (centreId: string, invitationId: string): TableKey => ({
+    pk: C(centreId),
+    sk: `INVITATION#${invitationId}`,
+  }),
+  invitationPrefix: (centreId: string) => ({ pk: C(centreId), skPrefix: 'INVITATION#' }),
+
+  // patients
+  patient: (centreId: string, patientId: string): TableKey => ({
+    pk: `${C(centreId)}#PATIENT#${patientId}`,
+    sk: 'PATIENT',
+  }),
+  /** gsi1: patients of a centre ordered by normalised name (list and last-name prefix search). */
+  patientsOfCentreIndex: (centreId: string, nameKey = '') => ({
+    gsi1pk: `${C(centreId)}#PATIENTS`,
+    gsi1sk: nameKey,
+  }),
+  /** gsi2: patients of a practitioner ordered by normalised name. */
+  patientsOfPractitionerIndex: (centreId: string, practitionerId: string, nameKey = '') => ({
+    gsi2pk: `${C(centreId)}#PRACTITIONER#${practitionerId}#PATIENTS`,
+    gsi2sk: nameKey,
+  }),
+  /** gsi3: patients by birth date, sorted by practitioner so one practitioner's can be selected. */
+  patientsByBirthDateIndex: (centreId: string, birthDate: string, practitionerId = '', patientId = '') => ({
+    gsi3pk: `${C(centreId)}#BIRTHDATE#${birthDate}`,
+    gsi3sk: practitionerId ? `${practitionerId}#${patientId}` : '',
+  }),
+  /** Look-up item: a phone number (patient's or a related person's) → patient. */
+  patientPhone: (centreId: string, phone: string, patientId: string, relation: string): TableKey => ({
+    pk: `${C(centreId)}#PHONE#${phone}`,
+    sk: `PATIENT#${patientId}#${relation}`,
+  }),
+  patientPhonePrefix: (centreId: string, phone: string) => ({
+    pk: `${C(centreId)}#PHONE#${phone}`,
+    skPrefix: 'PATIENT#',
+  }),
+  patientTransfer: (centreId: string, patientId: string, transferId: string): TableKey => ({
+    pk: `${C(centreId)}#PATIENT#${patientId}`,
+    sk: `TRANSFER#${transferId}`,
+  }),
+  patientTransferPrefix: (centreId: string, patientId: string) => ({
+    pk: `${C(centreId)}#PATIENT#${patientId}`,
+    skPrefix: 'TRANSFER#',
+  }),
+
+  // audit
+  patientAudit: (centreId: string, patientId: string, eventId: string): TableKey => ({
+    pk: `${C(centreId)}#AUDIT#PATIENT#${patientId}`,
+    sk: eventId,
+  }),
+  patientAuditPartition: (centreId: string, patientId: string) => `${C(centreId)}#AUDIT#PATIENT#${patientId}`,
+  /** gsi1: audit trail of a user (time-ordered). */
+  userAuditIndex: (centreId: string, userId: string, eventId: string) => ({
+    gsi1pk: `${C(centreId)}#AUDIT#USER#${userId}`,
+    gsi1sk: eventId,
+  }),
+} as const;

@@ -1,0 +1,112 @@
+import {
+  BatchGetCommand,
+  GetCommand,
+  PutCommand,
+  QueryCommand,
+  type QueryCommandInput,
+  TransactWriteCommand,
+  type TransactWriteCommandInput,
+  UpdateCommand,
+  type UpdateCommandInput,
+} from '@aws-sdk/lib-dynamodb';
+import { db, tableName } from '#shared/db/client';
+import type { TableKey } from '#shared/db/keys';
+import type { IndexName } from '#shared/db/table-definition';
+
+/**
+ * Thin, typed helpers over the document client (see docs/decisions/0004-entity-layer.md).
+ * Repositories build keys with #shared/db/keys and call these; no business rules here.
+ */
+export type Item = Record<string, unknown>;
+export type TransactItem = NonNullable<TransactWriteCommandInput['TransactItems']>[number];
+
+export async function getItem<T extends Item>(key: TableKey, consistent = false): Promise<T | undefined> {
+  const out = await db.send(new GetCommand({ TableName: tableName, Key: key, ConsistentRead: consistent }));
+  return out.Item as T | undefined;
+}
+
+export async function batchGet(keysToGet: TableKey[]): Promise<Item[]> {
+  if (keysToGet.length === 0) return [];
+  const out = await db.send(new BatchGetCommand({ RequestItems: { [tableName]: { Keys: keysToGet } } }));
+  return (out.Responses?.[tableName] ?? []) as Item[];
+}
+
+export async function putItem(
+  item: Item,
+  condition?: { expression: string; names?: Record<string, string> },
+) {
+  await db.send(
+    new PutCommand({
+      TableName: tableName,
+      Item: item,
+      ...(condition
+        ? { ConditionExpression: condition.expression, ExpressionAttributeNames: condition.names }
+        : {}),
+    }),
+  );
+}
+
+export async function updateItem(input: Omit<UpdateCommandInput, 'TableName'>) {
+  const out = await db.send(new UpdateCommand({ TableName: tableName, ...input }));
+  return out.Attributes as Item | undefined;
+}
+
+export async function transactWrite(items: TransactItem[]) {
+  await db.send(new TransactWriteCommand({ TransactItems: items }));
+}
+
+export interface QueryPage<T> {
+  items: T[];
+  lastKey: Item | undefined;
+}
+
+export interface QuerySpec {
+  index?: IndexName;
+  partition: { name: string; value: string };
+  sort?: { name: string; beginsWith: string };
+  limit: number;
+  startKey?: Item | undefined;
+  newestFirst?: boolean;
+}
+
+/** One Query page by key condition (never a Scan). */
+export async function queryPage<T extends Item>(spec: QuerySpec): Promise<QueryPage<T>> {
+  const names: Record<string, string> = { '#p': spec.partition.name };
+  const values: Record<string, unknown> = { ':p': spec.partition.value };
+  let condition = '#p = :p';
+  if (spec.sort && spec.sort.beginsWith !== '') {
+    names['#s'] = spec.sort.name;
+    values[':s'] = spec.sort.beginsWith;
+    condition += ' AND begins_with(#s, :s)';
+  }
+  const input: QueryCommandInput = {
+    TableName: tableName,
+    IndexName: spec.index,
+    KeyConditionExpression: condition,
+    ExpressionAttributeNames: names,
+    ExpressionAttributeValues: values,
+    Limit: spec.limit,
+    ExclusiveStartKey: spec.startKey,
+    ScanIndexForward: !spec.newestFirst,
+  };
+  const out = await db.send(new QueryCommand(input));
+  return { items: (out.Items ?? []) as T[], lastKey: out.LastEvaluatedKey };
+}
+
+/** Table-key attributes are never part of a domain object. */
+export function stripKeys<T extends Item>(item: T): T {
+  const { pk, sk, gsi1pk, gsi1sk, gsi2pk, gsi2sk, gsi3pk, gsi3sk, ttl, entity, ...rest } = item;
+  return rest as T;
+}
+
+export function isConditionalCheckFailure(error: unknown): boolean {
+  const name = (error as { name?: string } | undefined)?.name;
+  return name === 'ConditionalCheckFailedException';
+}
+
+/** True when a transaction was cancelled because one of its conditions failed (index given). */
+export function transactionConditionFailed(error: unknown): number[] {
+  if ((error as { name?: string })?.name !== 'TransactionCanceledException') return [];
+  const reasons = (error as { CancellationReasons?: { Code?: string }[] }).CancellationReasons ?? [];
+  return reasons.flatMap((reason, index) => (reason.Code === 'ConditionalCheckFailed' ? [index] : []));
+}

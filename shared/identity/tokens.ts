@@ -1,0 +1,91 @@
+import { createHash, randomBytes } from 'node:crypto';
+import { errors as joseErrors, jwtVerify, SignJWT } from 'jose';
+import { z } from 'zod';
+import { unauthenticated } from '#shared/errors';
+import { type Actor, roles } from '#shared/identity/actor';
+import { signingKey } from '#shared/identity/signing-key';
+
+const ISSUER = 'centrum';
+const AUDIENCE = 'centrum-api';
+export const ACCESS_TOKEN_SECONDS = 15 * 60;
+export const MFA_TOKEN_SECONDS = 5 * 60;
+export const REFRESH_TOKEN_DAYS = 30;
+
+const accessClaims = z.object({
+  sub: z.string(),
+  cid: z.string(),
+  role: z.enum(roles),
+  srv: z.array(z.string()).default([]),
+  sid: z.string(),
+  typ: z.literal('access'),
+});
+
+const mfaClaims = z.object({ sub: z.string(), cid: z.string(), typ: z.literal('mfa'), dev: z.string() });
+
+export async function issueAccessToken(actor: Actor): Promise<string> {
+  return new SignJWT({
+    cid: actor.centreId,
+    role: actor.role,
+    srv: actor.servedPractitionerIds,
+    sid: actor.sessionId,
+    typ: 'access',
+  })
+    .setProtectedHeader({ alg: 'HS256', typ: 'JWT' })
+    .setSubject(actor.userId)
+    .setIssuer(ISSUER)
+    .setAudience(AUDIENCE)
+    .setIssuedAt()
+    .setExpirationTime(`${ACCESS_TOKEN_SECONDS}s`)
+    .sign(await signingKey());
+}
+
+/** Verifies a bearer token and returns the actor it proves; any failure is a 401. */
+export async function verifyAccessToken(token: string): Promise<Actor> {
+  const claims = accessClaims.safeParse(await verify(token));
+  if (!claims.success) throw unauthenticated('The access token is not valid', 'invalid_token');
+  const c = claims.data;
+  return { userId: c.sub, centreId: c.cid, role: c.role, servedPractitionerIds: c.srv, sessionId: c.sid };
+}
+
+export async function issueMfaToken(userId: string, centreId: string, deviceKey: string): Promise<string> {
+  return new SignJWT({ cid: centreId, typ: 'mfa', dev: deviceKey })
+    .setProtectedHeader({ alg: 'HS256', typ: 'JWT' })
+    .setSubject(userId)
+    .setIssuer(ISSUER)
+    .setAudience(AUDIENCE)
+    .setIssuedAt()
+    .setExpirationTime(`${MFA_TOKEN_SECONDS}s`)
+    .sign(await signingKey());
+}
+
+export async function verifyMfaToken(token: string) {
+  const claims = mfaClaims.safeParse(await verify(token));
+  if (!claims.success) throw unauthenticated('The sign-in challenge is not valid', 'invalid_mfa_token');
+  return { userId: claims.data.sub, centreId: claims.data.cid, deviceKey: claims.data.dev };
+}
+
+async function verify(token: string) {
+  try {
+    const { payload } = await jwtVerify(token, await signingKey(), {
+      issuer: ISSUER,
+      audience: AUDIENCE,
+      algorithms: ['HS256'],
+    });
+    return payload;
+  } catch (error) {
+    if (error instanceof joseErrors.JWTExpired)
+      throw unauthenticated('The token has expired', 'token_expired');
+    if (error instanceof joseErrors.JOSEError)
+      throw unauthenticated('The token is not valid', 'invalid_token');
+    throw error;
+  }
+}
+
+/** Opaque secrets (refresh tokens, invitation tokens): random, and stored only as a hash. */
+export function newOpaqueToken(): string {
+  return randomBytes(32).toString('base64url');
+}
+
+export function hashToken(token: string): string {
+  return createHash('sha256').update(token).digest('base64url');
+}

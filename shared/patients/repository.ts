@@ -1,0 +1,162 @@
+import { tableName } from '#shared/db/client';
+import { keys } from '#shared/db/keys';
+import { getItem, type Item, queryPage, stripKeys, type TransactItem } from '#shared/db/table';
+import type { Patient } from '#shared/patients/schemas';
+
+/**
+ * Patient items and their look-up items. A patient is one item (keys: docs/DATA_MODEL.md);
+ * each phone on the file (patient's and related persons') is a small look-up item carrying the
+ * patient summary, so a phone search is one Query and the portal sign-in can match a person.
+ */
+
+/** Lower-case, accents and punctuation removed: "Van der Berghe-Müller" → "vanderberghemuller". */
+export function normaliseName(value: string): string {
+  return value
+    .normalize('NFD')
+    .replace(/\p{M}/gu, '')
+    .toLowerCase()
+    .replace(/[^a-z0-9]/g, '');
+}
+
+export const nameKey = (p: Pick<Patient, 'lastName' | 'firstName' | 'patientId'>) =>
+  `${normaliseName(p.lastName)}#${normaliseName(p.firstName)}#${p.patientId}`;
+
+export function patientItem(patient: Patient): Item {
+  const name = nameKey(patient);
+  return {
+    ...keys.patient(patient.centreId, patient.patientId),
+    ...keys.patientsOfCentreIndex(patient.centreId, name),
+    ...keys.patientsOfPractitionerIndex(patient.centreId, patient.practitionerId, name),
+    ...keys.patientsByBirthDateIndex(
+      patient.centreId,
+      patient.birthDate,
+      patient.practitionerId,
+      patient.patientId,
+    ),
+    entity: 'Patient',
+    ...patient,
+  };
+}
+
+export function summaryOf(patient: Patient) {
+  const { patientId, practitionerId, firstName, lastName, birthDate, phone, status } = patient;
+  return { patientId, practitionerId, firstName, lastName, birthDate, ...(phone ? { phone } : {}), status };
+}
+
+interface PhoneLookup {
+  key: { pk: string; sk: string };
+  item: Item;
+}
+
+/** The look-up items a patient file should have now. */
+export function phoneLookups(patient: Patient): PhoneLookup[] {
+  const people = [
+    {
+      phone: patient.phone,
+      relation: 'patient',
+      relatedPersonId: 'patient',
+      firstName: patient.firstName,
+      lastName: patient.lastName,
+    },
+    ...patient.relatedPersons.map((person) => ({ ...person })),
+  ];
+  return people.flatMap((person) => {
+    if (!person.phone) return [];
+    const key = keys.patientPhone(patient.centreId, person.phone, patient.patientId, person.relatedPersonId);
+    return [
+      {
+        key,
+        item: {
+          ...key,
+          entity: 'PatientPhone',
+          relation: person.relation,
+          personFirstName: normaliseName(person.firstName),
+          personLastName: normaliseName(person.lastName),
+          summary: summaryOf(patient),
+        },
+      },
+    ];
+  });
+}
+
+/** Transaction items that move the look-ups from `before` to `after`. */
+export function phoneLookupChanges(before: Patient | undefined, after: Patient): TransactItem[] {
+  const wanted = phoneLookups(after);
+  const wantedKeys = new Set(wanted.map((l) => `${l.key.pk}|${l.key.sk}`));
+  const stale = before ? phoneLookups(before).filter((l) => !wantedKeys.has(`${l.key.pk}|${l.key.sk}`)) : [];
+  return [
+    ...stale.map((l): TransactItem => ({ Delete: { TableName: tableName, Key: l.key } })),
+    ...wanted.map((l): TransactItem => ({ Put: { TableName: tableName, Item: l.item } })),
+  ];
+}
+
+export async function findPatient(centreId: string, patientId: string): Promise<Patient | undefined> {
+  const item = await getItem(keys.patient(centreId, patientId), true);
+  return item ? (stripKeys(item) as unknown as Patient) : undefined;
+}
+
+export type PatientQuery =
+  | { by: 'centre'; centreId: string; lastNamePrefix?: string | undefined }
+  | { by: 'practitioner'; centreId: string; practitionerId: string; lastNamePrefix?: string | undefined }
+  | { by: 'birthDate'; centreId: string; birthDate: string; practitionerId?: string | undefined }
+  | { by: 'phone'; centreId: string; phone: string };
+
+/** One Query page per search; each search has its own index (docs/DATA_MODEL.md). */
+export async function queryPatients(q: PatientQuery, limit: number, startKey?: Item) {
+  switch (q.by) {
+    case 'centre': {
+      const index = keys.patientsOfCentreIndex(q.centreId, normaliseName(q.lastNamePrefix ?? ''));
+      return queryPage<Item>({
+        index: 'gsi1',
+        partition: { name: 'gsi1pk', value: index.gsi1pk },
+        sort: { name: 'gsi1sk', beginsWith: index.gsi1sk },
+        limit,
+        startKey,
+      });
+    }
+    case 'practitioner': {
+      const index = keys.patientsOfPractitionerIndex(
+        q.centreId,
+        q.practitionerId,
+        normaliseName(q.lastNamePrefix ?? ''),
+      );
+      return queryPage<Item>({
+        index: 'gsi2',
+        partition: { name: 'gsi2pk', value: index.gsi2pk },
+        sort: { name: 'gsi2sk', beginsWith: index.gsi2sk },
+        limit,
+        startKey,
+      });
+    }
+    case 'birthDate': {
+      const index = keys.patientsByBirthDateIndex(q.centreId, q.birthDate);
+      return queryPage<Item>({
+        index: 'gsi3',
+        partition: { name: 'gsi3pk', value: index.gsi3pk },
+        sort: { name: 'gsi3sk', beginsWith: q.practitionerId ? `${q.practitionerId}#` : '' },
+        limit,
+        startKey,
+      });
+    }
+    case 'phone': {
+      const prefix = keys.patientPhonePrefix(q.centreId, q.phone);
+      return queryPage<Item>({
+        partition: { name: 'pk', value: prefix.pk },
+        sort: { name: 'sk', beginsWith: prefix.skPrefix },
+        limit,
+        startKey,
+      });
+    }
+  }
+}
+
+export async function transfersOf(centreId: string, patientId: string, limit: number, startKey?: Item) {
+  const prefix = keys.patientTransferPrefix(centreId, patientId);
+  return queryPage<Item>({
+    partition: { name: 'pk', value: prefix.pk },
+    sort: { name: 'sk', beginsWith: prefix.skPrefix },
+    limit,
+    startKey,
+    newestFirst: true,
+  });
+}

@@ -1,0 +1,338 @@
+import { type AuditEvent, auditPut, patientAuditTrail, recordRead } from '#shared/audit/audit';
+import { tableName } from '#shared/db/client';
+import { keys } from '#shared/db/keys';
+import { type Item, stripKeys, transactionConditionFailed, transactWrite } from '#shared/db/table';
+import { conflict, forbidden, notFound, ruleViolation, validationError } from '#shared/errors';
+import type { RequestMeta } from '#shared/http/contract';
+import { paged } from '#shared/http/paging';
+import type { Actor } from '#shared/identity/actor';
+import {
+  assertPatientVisible,
+  authorize,
+  canSeePractitionerPatients,
+  mayHandleClinicalData,
+  visiblePractitioners,
+} from '#shared/identity/policy';
+import { findMembership } from '#shared/identity/repository';
+import { newId } from '#shared/ids';
+import {
+  findPatient,
+  type PatientQuery,
+  patientItem,
+  phoneLookupChanges,
+  queryPatients,
+  summaryOf,
+  transfersOf,
+} from '#shared/patients/repository';
+import type { CreatePatientInput, Patient, UpdatePatientInput } from '#shared/patients/schemas';
+
+/** Fields only clinical staff may read or write (P3: secretaries handle contact data only). */
+const CLINICAL_FIELDS = ['notes', 'nationalRegisterNumber'] as const;
+
+function assertNoClinicalFields(actor: Actor, input: Record<string, unknown>) {
+  if (mayHandleClinicalData(actor)) return;
+  const touched = CLINICAL_FIELDS.filter((field) => input[field] !== undefined);
+  if (touched.length) {
+    throw forbidden('Secretaries may not write clinical data', 'clinical_data_forbidden');
+  }
+}
+
+/** What the actor may see of a file. */
+export function viewOf(actor: Actor, patient: Patient) {
+  const { centreId, ...rest } = patient;
+  if (mayHandleClinicalData(actor)) return rest;
+  const { notes, nationalRegisterNumber, ...contact } = rest;
+  return contact;
+}
+
+async function assertActivePractitioner(centreId: string, practitionerId: string, field: string) {
+  const member = await findMembership(centreId, practitionerId);
+  if (member?.role !== 'practitioner' || member.status !== 'active') {
+    throw ruleViolation(
+      'not_a_practitioner',
+      'Patients are followed by an active practitioner of this centre',
+      {
+        fields: [{ field, message: 'not an active practitioner of this centre' }],
+      },
+    );
+  }
+}
+
+/** Which practitioner a new patient belongs to, from the actor's role. */
+function owningPractitioner(actor: Actor, requested: string | undefined): string {
+  if (actor.role === 'practitioner') {
+    if (requested && requested !== actor.userId)
+      throw forbidden('Practitioners create their own patients', 'not_your_practitioner');
+    return actor.userId;
+  }
+  const visible = visiblePractitioners(actor);
+  const chosen = requested ?? (visible !== 'all' && visible.length === 1 ? visible[0] : undefined);
+  if (!chosen)
+    throw validationError('Say which practitioner follows the patient', [
+      { field: 'body.practitionerId', message: 'required' },
+    ]);
+  if (!canSeePractitionerPatients(actor, chosen))
+    throw forbidden('You do not serve this practitioner', 'not_your_practitioner');
+  return chosen;
+}
+
+export async function createPatient(actor: Actor, input: CreatePatientInput, meta: RequestMeta) {
+  authorize(actor, 'patient:create');
+  assertNoClinicalFields(actor, input);
+  const practitionerId = owningPractitioner(actor, input.practitionerId);
+  await assertActivePractitioner(actor.centreId, practitionerId, 'body.practitionerId');
+  const now = new Date().toISOString();
+  const { practitionerId: _, relatedPersons, correspondents, portalOptOut, ...fields } = input;
+  const patient: Patient = {
+    ...fields,
+    patientId: newId(),
+    centreId: actor.centreId,
+    practitionerId,
+    relatedPersons: (relatedPersons ?? []).map((p) => ({
+      ...p,
+      relatedPersonId: p.relatedPersonId ?? newId(),
+    })),
+    correspondents: (correspondents ?? []).map((c) => ({
+      ...c,
+      correspondentId: c.correspondentId ?? newId(),
+    })),
+    portalOptOut: portalOptOut ?? false,
+    status: 'active',
+    version: 1,
+    createdAt: now,
+    updatedAt: now,
+    createdBy: actor.userId,
+  };
+  await transactWrite([
+    {
+      Put: {
+        TableName: tableName,
+        Item: patientItem(patient),
+        ConditionExpression: 'attribute_not_exists(pk)',
+      },
+    },
+    ...phoneLookupChanges(undefined, patient),
+    auditPut(actor, meta, {
+      action: 'patient.create',
+      patientId: patient.patientId,
+      fields: Object.keys(input),
+    }),
+  ]);
+  return viewOf(actor, patient);
+}
+
+/** Reads a file the actor may see, or answers 404 (also for another centre's or colleague's). */
+async function visiblePatient(actor: Actor, patientId: string) {
+  const patient = await findPatient(actor.centreId, patientId);
+  if (!patient) throw notFound('patient');
+  assertPatientVisible(actor, patient);
+  return patient;
+}
+
+export async function getPatient(actor: Actor, patientId: string, meta: RequestMeta) {
+  authorize(actor, 'patient:read');
+  const patient = await visiblePatient(actor, patientId);
+  await recordRead(actor, meta, { action: 'patient.read', patientId });
+  return viewOf(actor, patient);
+}
+
+const staleVersion = (currentVersion: number) =>
+  conflict('version_conflict', 'The patient file was changed by someone else: reload and retry', {
+    currentVersion,
+  });
+
+/** Saves a new state of a file if nobody changed it meanwhile (optimistic locking). */
+async function saveIfUnchanged(
+  before: Patient,
+  after: Patient,
+  extra: ReturnType<typeof auditPut>[],
+  audit: AuditEvent,
+  actor: Actor,
+  meta: RequestMeta,
+) {
+  try {
+    await transactWrite([
+      {
+        Put: {
+          TableName: tableName,
+          Item: patientItem(after),
+          ConditionExpression: 'attribute_exists(pk) AND version = :expected',
+          ExpressionAttributeValues: { ':expected': before.version },
+        },
+      },
+      ...phoneLookupChanges(before, after),
+      ...extra,
+      auditPut(actor, meta, audit),
+    ]);
+  } catch (error) {
+    if (transactionConditionFailed(error).includes(0)) throw staleVersion(before.version);
+    throw error;
+  }
+}
+
+export async function updatePatient(
+  actor: Actor,
+  patientId: string,
+  input: UpdatePatientInput,
+  meta: RequestMeta,
+) {
+  authorize(actor, 'patient:update');
+  assertNoClinicalFields(actor, input);
+  const before = await visiblePatient(actor, patientId);
+  if (before.version !== input.version) throw staleVersion(before.version);
+  const { version, relatedPersons, correspondents, ...changes } = input;
+  const after: Patient = { ...before };
+  const record = after as unknown as Record<string, unknown>;
+  for (const [field, value] of Object.entries(changes)) {
+    if (value === null) delete record[field];
+    else if (value !== undefined) record[field] = value;
+  }
+  if (relatedPersons)
+    after.relatedPersons = relatedPersons.map((p) => ({
+      ...p,
+      relatedPersonId: p.relatedPersonId ?? newId(),
+    }));
+  if (correspondents)
+    after.correspondents = correspondents.map((c) => ({
+      ...c,
+      correspondentId: c.correspondentId ?? newId(),
+    }));
+  after.version = before.version + 1;
+  after.updatedAt = new Date().toISOString();
+  const fields = Object.keys(input).filter(
+    (k) => k !== 'version' && (input as Record<string, unknown>)[k] !== undefined,
+  );
+  await saveIfUnchanged(before, after, [], { action: 'patient.update', patientId, fields }, actor, meta);
+  return viewOf(actor, after);
+}
+
+/** R4: the file moves to another practitioner and keeps its history (a transfer record). */
+export async function transferPatient(
+  actor: Actor,
+  patientId: string,
+  input: { toPractitionerId: string; version: number; reason?: string | undefined },
+  meta: RequestMeta,
+) {
+  authorize(actor, 'patient:transfer');
+  const before = await visiblePatient(actor, patientId);
+  if (before.version !== input.version) throw staleVersion(before.version);
+  if (before.practitionerId === input.toPractitionerId) {
+    throw conflict('already_followed', 'The patient is already followed by this practitioner');
+  }
+  await assertActivePractitioner(actor.centreId, input.toPractitionerId, 'body.toPractitionerId');
+  const now = new Date().toISOString();
+  const after: Patient = {
+    ...before,
+    practitionerId: input.toPractitionerId,
+    version: before.version + 1,
+    updatedAt: now,
+  };
+  const transferId = newId();
+  const transfer = {
+    ...keys.patientTransfer(actor.centreId, patientId, transferId),
+    entity: 'PatientTransfer',
+    transferId,
+    at: now,
+    by: actor.userId,
+    fromPractitionerId: before.practitionerId,
+    toPractitionerId: input.toPractitionerId,
+    ...(input.reason ? { reason: input.reason } : {}),
+  };
+  await saveIfUnchanged(
+    before,
+    after,
+    [{ Put: { TableName: tableName, Item: transfer } }],
+    { action: 'patient.transfer', patientId, fields: ['practitionerId'] },
+    actor,
+    meta,
+  );
+  return viewOf(actor, after);
+}
+
+export async function listPatients(
+  actor: Actor,
+  query: {
+    limit: number;
+    cursor?: string | undefined;
+    lastName?: string | undefined;
+    phone?: string | undefined;
+    birthDate?: string | undefined;
+    practitionerId?: string | undefined;
+  },
+  meta: RequestMeta,
+) {
+  authorize(actor, 'patient:list');
+  const visible = visiblePractitioners(actor);
+  let practitionerId = query.practitionerId;
+  if (practitionerId && !canSeePractitionerPatients(actor, practitionerId)) {
+    throw forbidden("You may not list this practitioner's patients", 'not_your_practitioner');
+  }
+  if (!practitionerId && visible !== 'all') {
+    if (visible.length === 0) throw forbidden('You serve no practitioner yet', 'no_served_practitioner');
+    if (visible.length > 1) {
+      throw validationError('You serve several practitioners: say whose patients to list', [
+        { field: 'query.practitionerId', message: 'required' },
+      ]);
+    }
+    practitionerId = visible[0];
+  }
+  const centreId = actor.centreId;
+  const q: PatientQuery = query.phone
+    ? { by: 'phone', centreId, phone: query.phone }
+    : query.birthDate
+      ? { by: 'birthDate', centreId, birthDate: query.birthDate, practitionerId }
+      : practitionerId
+        ? { by: 'practitioner', centreId, practitionerId, lastNamePrefix: query.lastName }
+        : { by: 'centre', centreId, lastNamePrefix: query.lastName };
+  const scope = `patients:${actor.userId}:${JSON.stringify(q)}`;
+  const page = await paged(
+    scope,
+    query.cursor,
+    (start) => queryPatients(q, query.limit, start),
+    (item: Item) =>
+      item.entity === 'PatientPhone'
+        ? (item.summary as ReturnType<typeof summaryOf>)
+        : summaryOf(stripKeys(item) as unknown as Patient),
+  );
+  // A phone is shared by relatives: one patient may appear once per related person.
+  const seen = new Set<string>();
+  const items = page.items.filter((p) => {
+    if (seen.has(p.patientId) || (practitionerId && p.practitionerId !== practitionerId)) return false;
+    seen.add(p.patientId);
+    return true;
+  });
+  await recordRead(actor, meta, { action: 'patient.list', patientIds: items.map((p) => p.patientId) });
+  return { ...page, items };
+}
+
+export async function listTransfers(
+  actor: Actor,
+  patientId: string,
+  limit: number,
+  cursor: string | undefined,
+  meta: RequestMeta,
+) {
+  authorize(actor, 'patient:read');
+  await visiblePatient(actor, patientId);
+  const page = await paged(`transfers:${actor.centreId}:${patientId}`, cursor, (start) =>
+    transfersOf(actor.centreId, patientId, limit, start),
+  );
+  await recordRead(actor, meta, { action: 'patient.history.read', patientId });
+  return page;
+}
+
+export async function auditTrail(
+  actor: Actor,
+  patientId: string,
+  limit: number,
+  cursor: string | undefined,
+  meta: RequestMeta,
+) {
+  authorize(actor, 'patient:audit');
+  await visiblePatient(actor, patientId);
+  const page = await paged(`audit:${actor.centreId}:${patientId}`, cursor, (start) =>
+    patientAuditTrail(actor.centreId, patientId, limit, start),
+  );
+  await recordRead(actor, meta, { action: 'patient.audit.read', patientId });
+  return page;
+}
