@@ -1,0 +1,57 @@
+import { describe, expect, it } from 'vitest';
+import { routeKey, routes } from '#shared/http/routes';
+import { call } from '../support/api';
+
+describe('platform routes', () => {
+  it('answers /health with 200 without a token', async () => {
+    const res = await call('GET', '/health');
+
+    expect(res.status).toBe(200);
+    expect(res.body.status).toBe('ok');
+  });
+
+  it('serves an OpenAPI 3.1 document listing every route of the route table', async () => {
+    const res = await call('GET', '/openapi.json');
+
+    expect(res.status).toBe(200);
+    expect(res.body.openapi).toBe('3.1.0');
+    const documented = Object.entries(res.body.paths as Record<string, Record<string, unknown>>).flatMap(
+      ([path, ops]) => Object.keys(ops).map((method) => `${method.toUpperCase()} ${path}`),
+    );
+    expect(documented.sort()).toEqual(routes.map(routeKey).sort());
+  });
+
+  it('documents request bodies from the same zod schemas the handlers validate with', async () => {
+    const res = await call('GET', '/openapi.json');
+
+    const create = res.body.paths['/patients'].post;
+    const schema = create.requestBody.content['application/json'].schema;
+    expect(schema.required).toEqual(expect.arrayContaining(['firstName', 'lastName', 'birthDate']));
+    expect(schema.additionalProperties).toBe(false);
+    expect(create.security).toEqual([{ bearerAuth: [] }]);
+    expect(res.body.paths['/health'].get.security).toEqual([]);
+  });
+
+  it('renders the API reference page at /docs', async () => {
+    const res = await call('GET', '/docs');
+
+    expect(res.status).toBe(200);
+    expect(res.headers['content-type']).toMatch(/^text\/html/);
+    expect(res.text).toContain('openapi.json');
+  });
+
+  it('answers an unknown route with a 404 problem', async () => {
+    const res = await call('GET', '/no/such/route');
+
+    expect(res.status).toBe(404);
+    expect(res.headers['content-type']).toBe('application/problem+json');
+    expect(res.body.code).toBe('route_not_found');
+  });
+
+  it('answers a known path with another method with 405 and Allow', async () => {
+    const res = await call('DELETE', '/health');
+
+    expect(res.status).toBe(405);
+    expect(res.headers.allow).toBe('GET');
+  });
+});

@@ -1,0 +1,239 @@
+import { beforeAll, describe, expect, it } from 'vitest';
+import { MAX_ACCOUNT_FAILURES } from '#shared/identity/throttle';
+import { currentTotp } from '#shared/identity/totp';
+import { call } from '../support/api';
+import { PASSWORD } from '../support/world';
+
+const signUpBody = (email: string) => ({
+  centre: { name: 'Centre Test', timeZone: 'Europe/Brussels', locale: 'fr-BE' },
+  manager: { email, password: PASSWORD, firstName: 'Marie', lastName: 'Dubois' },
+});
+
+let ipCounter = 0;
+/** A fresh client address per scenario, so the per-client limit of one test does not leak into another. */
+const freshIp = () => `203.0.113.${++ipCounter}`;
+
+async function signUpManager(email: string) {
+  const res = await call('POST', '/auth/sign-up', { body: signUpBody(email) });
+  expect(res.status).toBe(201);
+  return res.body as { centreId: string; userId: string; totp: { secret: string } };
+}
+
+/** A TOTP code of another 30-s step than `now`, so a replay check does not trip the test itself. */
+const codeAt = (secret: string, offsetSteps: number) =>
+  currentTotp(secret, Date.now() + offsetSteps * 30_000);
+
+describe('sign-up and manager sign-in with a second factor', () => {
+  let manager: { centreId: string; userId: string; totp: { secret: string } };
+  const email = 'Marie.Dubois@Example.test';
+
+  beforeAll(async () => {
+    manager = await signUpManager(email);
+  });
+
+  it('refuses a second sign-up with the same e-mail (case-insensitive) and writes nothing', async () => {
+    const res = await call('POST', '/auth/sign-up', { body: signUpBody('marie.dubois@example.test') });
+
+    expect(res.status).toBe(409);
+    expect(res.body.code).toBe('email_taken');
+  });
+
+  it('asks a manager for a TOTP code before issuing tokens', async () => {
+    const res = await call('POST', '/auth/sign-in', {
+      body: { email, password: PASSWORD },
+      sourceIp: freshIp(),
+    });
+
+    expect(res.status).toBe(200);
+    expect(res.body.mfaRequired).toBe(true);
+    expect(res.body.accessToken).toBeUndefined();
+  });
+
+  it('issues tokens for a correct code, and refuses the same code a second time', async () => {
+    const ip = freshIp();
+    const first = await call('POST', '/auth/sign-in', { body: { email, password: PASSWORD }, sourceIp: ip });
+    const code = currentTotp(manager.totp.secret);
+
+    const ok = await call('POST', '/auth/mfa', {
+      body: { mfaToken: first.body.mfaToken, code },
+      sourceIp: ip,
+    });
+    const second = await call('POST', '/auth/sign-in', { body: { email, password: PASSWORD }, sourceIp: ip });
+    const replay = await call('POST', '/auth/mfa', {
+      body: { mfaToken: second.body.mfaToken, code },
+      sourceIp: ip,
+    });
+
+    expect(ok.status).toBe(200);
+    expect(ok.body).toMatchObject({ tokenType: 'Bearer', role: 'manager', centreId: manager.centreId });
+    const me = await call('GET', '/me', { token: ok.body.accessToken });
+    expect(me.status).toBe(200);
+    expect(me.body).toMatchObject({
+      userId: manager.userId,
+      email: email.toLowerCase(),
+      current: { role: 'manager' },
+    });
+    expect(replay.status).toBe(401);
+    expect(replay.body.code).toBe('invalid_code');
+  });
+
+  it('refuses a wrong code with 401', async () => {
+    const ip = freshIp();
+    const first = await call('POST', '/auth/sign-in', { body: { email, password: PASSWORD }, sourceIp: ip });
+    const wrong = codeAt(manager.totp.secret, 10);
+
+    const res = await call('POST', '/auth/mfa', {
+      body: { mfaToken: first.body.mfaToken, code: wrong },
+      sourceIp: ip,
+    });
+
+    expect(res.status).toBe(401);
+  });
+});
+
+describe('sign-in throttling', () => {
+  it('locks an account after repeated wrong passwords; the right password cannot unlock it', async () => {
+    const email = 'locked@example.test';
+    await signUpManager(email);
+    for (let i = 0; i < MAX_ACCOUNT_FAILURES; i++) {
+      const res = await call('POST', '/auth/sign-in', {
+        body: { email, password: 'wrong password!' },
+        sourceIp: freshIp(),
+      });
+      expect(res.status).toBe(401);
+    }
+
+    const blocked = await call('POST', '/auth/sign-in', {
+      body: { email, password: PASSWORD },
+      sourceIp: freshIp(),
+    });
+
+    expect(blocked.status).toBe(429);
+    expect(blocked.body.code).toBe('account_locked');
+    expect(Number(blocked.headers['retry-after'])).toBeGreaterThan(0);
+  });
+
+  it('answers an unknown e-mail exactly like a wrong password', async () => {
+    const res = await call('POST', '/auth/sign-in', {
+      body: { email: 'nobody@example.test', password: 'whatever-password' },
+      sourceIp: freshIp(),
+    });
+
+    expect(res.status).toBe(401);
+    expect(res.body.code).toBe('invalid_credentials');
+  });
+
+  it('limits attempts per client address whatever the account', async () => {
+    const ip = freshIp();
+    const statuses: number[] = [];
+    for (let i = 0; i < 32; i++) {
+      const res = await call('POST', '/auth/sign-in', {
+        body: { email: `x${i}@example.test`, password: 'p' },
+        sourceIp: ip,
+      });
+      statuses.push(res.status);
+    }
+
+    expect(statuses.slice(0, 30).every((s) => s === 401)).toBe(true);
+    expect(statuses.slice(30)).toEqual([429, 429]);
+  });
+});
+
+describe('sessions', () => {
+  let tokens: { accessToken: string; refreshToken: string };
+  const email = 'rotation@example.test';
+
+  beforeAll(async () => {
+    const manager = await signUpManager(email);
+    const ip = freshIp();
+    const first = await call('POST', '/auth/sign-in', {
+      body: { email, password: PASSWORD, deviceId: 'device-1234-abcd' },
+      sourceIp: ip,
+    });
+    const ok = await call('POST', '/auth/mfa', {
+      body: { mfaToken: first.body.mfaToken, code: currentTotp(manager.totp.secret) },
+      sourceIp: ip,
+    });
+    tokens = ok.body;
+  });
+
+  it('rotates the refresh token, and a reused one revokes the whole session', async () => {
+    const rotated = await call('POST', '/auth/refresh', { body: { refreshToken: tokens.refreshToken } });
+    expect(rotated.status).toBe(200);
+    expect(rotated.body.refreshToken).not.toBe(tokens.refreshToken);
+
+    const reuse = await call('POST', '/auth/refresh', { body: { refreshToken: tokens.refreshToken } });
+    const afterRevocation = await call('POST', '/auth/refresh', {
+      body: { refreshToken: rotated.body.refreshToken },
+    });
+
+    expect(reuse.status).toBe(401);
+    expect(reuse.body.code).toBe('refresh_token_reused');
+    expect(afterRevocation.status).toBe(401);
+  });
+
+  it('lists sign-in history latest first and the known devices', async () => {
+    const history = await call('GET', '/me/sign-ins', { token: tokens.accessToken });
+    const devices = await call('GET', '/me/devices', { token: tokens.accessToken });
+
+    expect(history.status).toBe(200);
+    expect(history.body.items.map((e: { outcome: string }) => e.outcome)).toEqual([
+      'success',
+      'mfa_required',
+    ]);
+    expect(devices.body.items).toHaveLength(1);
+    expect(devices.body.items[0]).toMatchObject({ userAgent: 'centrum-tests' });
+  });
+
+  it('refuses a tampered access token', async () => {
+    const [h, p] = tokens.accessToken.split('.');
+    const res = await call('GET', '/me', { token: `${h}.${p}.${'A'.repeat(43)}` });
+
+    expect(res.status).toBe(401);
+    expect(res.body.code).toBe('invalid_token');
+  });
+});
+
+describe('staff without a second factor', () => {
+  it('signs in an invited practitioner directly, who may then enrol TOTP', async () => {
+    const manager = await signUpManager('boss@example.test');
+    const ip = freshIp();
+    const first = await call('POST', '/auth/sign-in', {
+      body: { email: 'boss@example.test', password: PASSWORD },
+      sourceIp: ip,
+    });
+    const session = await call('POST', '/auth/mfa', {
+      body: { mfaToken: first.body.mfaToken, code: currentTotp(manager.totp.secret) },
+      sourceIp: ip,
+    });
+    const invitation = await call('POST', '/centre/invitations', {
+      token: session.body.accessToken,
+      body: { email: 'pract@example.test', role: 'practitioner' },
+    });
+    expect(invitation.status).toBe(201);
+    const accepted = await call('POST', '/auth/invitations/accept', {
+      body: { token: invitation.body.token, password: PASSWORD, firstName: 'Luc', lastName: 'Janssens' },
+    });
+    expect(accepted.status).toBe(201);
+
+    const signIn = await call('POST', '/auth/sign-in', {
+      body: { email: 'pract@example.test', password: PASSWORD },
+      sourceIp: freshIp(),
+    });
+    expect(signIn.body).toMatchObject({ mfaRequired: false, role: 'practitioner' });
+    const token = signIn.body.accessToken;
+    const enrol = await call('POST', '/me/totp', { token });
+    const confirm = await call('POST', '/me/totp/confirm', {
+      token,
+      body: { code: currentTotp(enrol.body.secret) },
+    });
+    const again = await call('POST', '/auth/sign-in', {
+      body: { email: 'pract@example.test', password: PASSWORD },
+      sourceIp: freshIp(),
+    });
+
+    expect(enrol.status).toBe(201);
+    expect(confirm.status).toBe(204);
+    expect(again.body.mfaRequired).toBe(true);
+  });
+});

@@ -1,0 +1,23 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { type CentrumApp, createCentrumApp } from '../../infra/centrum-app';
+import { projectRoot } from '../../infra/paths';
+
+/** The context of cdk.json (feature flags, defaults), so that tests synthesize what `cdk synth` does. */
+const cdkJsonContext = (
+  JSON.parse(readFileSync(join(projectRoot, 'cdk.json'), 'utf8')) as { context: Record<string, unknown> }
+).context;
+
+/** Synthesizing bundles the four functions with local esbuild: a few seconds, so synth once per file. */
+export const synthTimeout = 120_000;
+
+/**
+ * Builds the app as the CDK CLI would, with extra context (e.g. `{ stage: 'prod' }`) and an explicit
+ * environment, so that the developer's CENTRUM_* or CDK_DEFAULT_* variables cannot leak into a test.
+ */
+export function buildApp(
+  context: Record<string, unknown> = {},
+  env: Record<string, string | undefined> = {},
+): CentrumApp {
+  return createCentrumApp({ context: { ...cdkJsonContext, ...context }, env });
+}

@@ -1,0 +1,334 @@
+import { rmSync } from 'node:fs';
+import { Match, Template } from 'aws-cdk-lib/assertions';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { tableDefinition } from '#shared/db/table-definition';
+import { functionNames, routeKey, routes } from '#shared/http/routes';
+import type { CentrumApp } from '../../infra/centrum-app';
+import { ConfigError, functionSizing, resolveConfig, stageSettings } from '../../infra/config';
+import { buildApp, synthTimeout } from './fixture';
+
+// biome-ignore lint/suspicious/noExplicitAny: synthesized CloudFormation is untyped JSON, walked by the assertions
+type CfnJson = any;
+type Resources = Record<
+  string,
+  { Type: string; Properties: Record<string, CfnJson>; DeletionPolicy?: string }
+>;
+
+const onlyResource = (template: Template, type: string) => {
+  const found = Object.entries(template.findResources(type) as Resources);
+  expect(found).toHaveLength(1);
+  const [logicalId, resource] = found[0]!;
+  return { logicalId, ...resource };
+};
+
+const keySchema = (partitionKey: string, sortKey: string) => [
+  { AttributeName: partitionKey, KeyType: 'HASH' },
+  { AttributeName: sortKey, KeyType: 'RANGE' },
+];
+
+describe('Centrum stacks', () => {
+  let dev: CentrumApp;
+  let prod: CentrumApp;
+  let devData: Template;
+  let devApi: Template;
+  let prodData: Template;
+  let prodApi: Template;
+
+  beforeAll(() => {
+    // Prepare + Act: two synths (dev, prod), reused by every test below.
+    dev = buildApp();
+    prod = buildApp({ stage: 'prod' });
+    devData = Template.fromStack(dev.data);
+    devApi = Template.fromStack(dev.api);
+    prodData = Template.fromStack(prod.data);
+    prodApi = Template.fromStack(prod.api);
+  }, synthTimeout);
+
+  afterAll(() => {
+    for (const built of [dev, prod]) rmSync(built.app.outdir, { recursive: true, force: true });
+  });
+
+  describe('configuration', () => {
+    it('deploys the dev stage to Paris (eu-west-3) when nothing is configured', () => {
+      // Assess
+      expect(dev.config.stage).toBe('dev');
+      expect(dev.data.region).toBe('eu-west-3');
+      expect(dev.api.region).toBe('eu-west-3');
+      expect(dev.data.stackName).toBe('Centrum-dev-Data');
+    });
+
+    it.each([
+      ['context', { region: 'us-east-1' }, {}],
+      ['CENTRUM_REGION', {}, { CENTRUM_REGION: 'eu-west-2' }],
+      ['context (Zurich, in Europe but not in the EEA)', { region: 'eu-central-2' }, {}],
+    ])('refuses a region outside the EEA given by %s', (_source, context, env) => {
+      // Act + Assess
+      expect(() => buildApp(context, env)).toThrow(ConfigError);
+      expect(() => buildApp(context, env)).toThrow(/outside the European Economic Area/);
+    });
+
+    it('takes stage and region from CENTRUM_STAGE and CENTRUM_REGION, -c context first', () => {
+      // Act
+      const fromEnv = resolveConfig({
+        context: () => undefined,
+        env: { CENTRUM_STAGE: 'staging', CENTRUM_REGION: 'eu-central-1' },
+      });
+      const fromBoth = resolveConfig({
+        context: (key) => ({ stage: 'prod', region: 'eu-north-1' })[key],
+        env: { CENTRUM_STAGE: 'staging', CENTRUM_REGION: 'eu-central-1' },
+      });
+      // Assess
+      expect(fromEnv).toMatchObject({
+        stage: 'staging',
+        region: 'eu-central-1',
+        settings: stageSettings.staging,
+      });
+      expect(fromBoth).toMatchObject({ stage: 'prod', region: 'eu-north-1', settings: stageSettings.prod });
+    });
+
+    it('ignores CDK_DEFAULT_REGION, so that a developer profile cannot move the data out of the EEA', () => {
+      // Act
+      const config = resolveConfig({ context: () => undefined, env: { CDK_DEFAULT_REGION: 'us-east-1' } });
+      // Assess
+      expect(config.region).toBe('eu-west-3');
+    });
+
+    it('refuses an unknown stage', () => {
+      // Act + Assess
+      expect(() => buildApp({ stage: 'qa' })).toThrow(/Unknown stage "qa"/);
+    });
+  });
+
+  describe('data stack', () => {
+    it('builds the table from the shared table definition', () => {
+      // Prepare
+      const table = onlyResource(devData, 'AWS::DynamoDB::GlobalTable');
+      // Assess
+      expect(table.Properties.KeySchema).toEqual(
+        keySchema(tableDefinition.partitionKey, tableDefinition.sortKey),
+      );
+      expect(table.Properties.TimeToLiveSpecification).toEqual({
+        AttributeName: tableDefinition.timeToLiveAttribute,
+        Enabled: true,
+      });
+      expect(table.Properties.BillingMode).toBe('PAY_PER_REQUEST');
+      expect(table.Properties.GlobalSecondaryIndexes).toEqual(
+        tableDefinition.globalSecondaryIndexes.map((index) => ({
+          IndexName: index.indexName,
+          KeySchema: keySchema(index.partitionKey, index.sortKey),
+          Projection: { ProjectionType: 'ALL' },
+        })),
+      );
+    });
+
+    it('encrypts the table with the rotating customer-managed key and keeps point-in-time recovery on', () => {
+      // Prepare
+      const key = onlyResource(devData, 'AWS::KMS::Key');
+      const table = onlyResource(devData, 'AWS::DynamoDB::GlobalTable');
+      // Assess
+      expect(key.Properties.EnableKeyRotation).toBe(true);
+      expect(table.Properties.SSESpecification).toEqual({ SSEEnabled: true, SSEType: 'KMS' });
+      expect(table.Properties.Replicas).toEqual([
+        expect.objectContaining({
+          Region: 'eu-west-3',
+          SSESpecification: { KMSMasterKeyId: { 'Fn::GetAtt': [key.logicalId, 'Arn'] } },
+          PointInTimeRecoverySpecification: { PointInTimeRecoveryEnabled: true },
+        }),
+      ]);
+    });
+
+    it('protects the table from deletion in prod but not in dev', () => {
+      // Prepare
+      const replica = (template: Template) =>
+        onlyResource(template, 'AWS::DynamoDB::GlobalTable').Properties.Replicas[0];
+      // Assess
+      expect(replica(prodData).DeletionProtectionEnabled).toBe(true);
+      expect(replica(devData).DeletionProtectionEnabled).toBe(false);
+      expect(prod.data.terminationProtection).toBe(true);
+      expect(dev.data.terminationProtection).toBe(false);
+    });
+
+    it.each([
+      'AWS::KMS::Key',
+      'AWS::DynamoDB::GlobalTable',
+      'AWS::S3::Bucket',
+      'AWS::SecretsManager::Secret',
+    ])('retains every %s when the stack is deleted or the resource replaced', (type) => {
+      // Prepare
+      const resources = Object.values(devData.findResources(type));
+      // Assess
+      expect(resources.length).toBeGreaterThan(0);
+      for (const resource of resources) {
+        expect(resource).toMatchObject({ DeletionPolicy: 'Retain', UpdateReplacePolicy: 'Retain' });
+      }
+    });
+
+    it('keeps the documents bucket private, versioned, KMS-encrypted, logged and TLS-only', () => {
+      // Prepare
+      const key = onlyResource(devData, 'AWS::KMS::Key');
+      const buckets = devData.findResources('AWS::S3::Bucket', {
+        Properties: {
+          BucketEncryption: {
+            ServerSideEncryptionConfiguration: [
+              { ServerSideEncryptionByDefault: { SSEAlgorithm: 'aws:kms' } },
+            ],
+          },
+        },
+      });
+      const [documentsId] = Object.keys(buckets);
+      // Assess
+      expect(Object.keys(buckets)).toHaveLength(1);
+      devData.hasResourceProperties('AWS::S3::Bucket', {
+        PublicAccessBlockConfiguration: {
+          BlockPublicAcls: true,
+          BlockPublicPolicy: true,
+          IgnorePublicAcls: true,
+          RestrictPublicBuckets: true,
+        },
+        VersioningConfiguration: { Status: 'Enabled' },
+        BucketEncryption: {
+          ServerSideEncryptionConfiguration: [
+            {
+              BucketKeyEnabled: true,
+              ServerSideEncryptionByDefault: {
+                SSEAlgorithm: 'aws:kms',
+                KMSMasterKeyID: { 'Fn::GetAtt': [key.logicalId, 'Arn'] },
+              },
+            },
+          ],
+        },
+        LoggingConfiguration: { DestinationBucketName: Match.anyValue(), LogFilePrefix: 'documents/' },
+      });
+      devData.hasResourceProperties('AWS::S3::BucketPolicy', {
+        Bucket: { Ref: documentsId },
+        PolicyDocument: {
+          Statement: Match.arrayWith([
+            Match.objectLike({
+              Effect: 'Deny',
+              Action: 's3:*',
+              Principal: { AWS: '*' },
+              Condition: { Bool: { 'aws:SecureTransport': 'false' } },
+            }),
+          ]),
+        },
+      });
+    });
+
+    it('generates a 64-character JWT signing key encrypted with the customer-managed key', () => {
+      // Prepare
+      const key = onlyResource(devData, 'AWS::KMS::Key');
+      const secret = onlyResource(devData, 'AWS::SecretsManager::Secret');
+      // Assess
+      expect(secret.Properties.GenerateSecretString.PasswordLength).toBeGreaterThanOrEqual(64);
+      expect(secret.Properties.KmsKeyId).toEqual({ 'Fn::GetAtt': [key.logicalId, 'Arn'] });
+    });
+  });
+
+  describe('api stack', () => {
+    const functionsByName = (template: Template) => {
+      const byName = new Map<string, { logicalId: string; Properties: Record<string, CfnJson> }>();
+      for (const [logicalId, fn] of Object.entries(
+        template.findResources('AWS::Lambda::Function') as Resources,
+      )) {
+        const service: string = fn.Properties.Environment.Variables.POWERTOOLS_SERVICE_NAME;
+        byName.set(service.replace(/^centrum-/, ''), { logicalId, Properties: fn.Properties });
+      }
+      return byName;
+    };
+
+    it('creates one arm64 Node.js 22 function per function name, with explicit memory and timeout', () => {
+      // Prepare
+      const byName = functionsByName(prodApi);
+      // Assess
+      expect([...byName.keys()].sort()).toEqual([...functionNames].sort());
+      for (const name of functionNames) {
+        expect(byName.get(name)?.Properties).toMatchObject({
+          Runtime: 'nodejs22.x',
+          Architectures: ['arm64'],
+          Handler: 'index.handler',
+          MemorySize: functionSizing[name].memorySize,
+          Timeout: functionSizing[name].timeout.toSeconds(),
+          TracingConfig: { Mode: 'Active' },
+          Environment: {
+            Variables: expect.objectContaining({
+              STAGE: 'prod',
+              LOG_LEVEL: stageSettings.prod.logLevel,
+              NODE_OPTIONS: '--enable-source-maps',
+              TABLE_NAME: expect.anything(),
+              BUCKET_NAME: expect.anything(),
+              JWT_SECRET_ARN: expect.anything(),
+            }),
+          },
+        });
+      }
+      expect(byName.get('identity')?.Properties.MemorySize).toBe(1024);
+    });
+
+    it('gives only the patients function access to documents, and platform no data access at all', () => {
+      // Prepare
+      const byName = functionsByName(devApi);
+      const roles = devApi.findResources('AWS::IAM::Role') as Resources;
+      const managedPolicies = (name: string) => {
+        const roleRef = byName.get(name)?.Properties.Role['Fn::GetAtt'][0];
+        return JSON.stringify(roles[roleRef]?.Properties.ManagedPolicyArns ?? []);
+      };
+      // Assess
+      expect(managedPolicies('platform')).toBe('[]');
+      for (const name of ['identity', 'centres', 'patients']) {
+        expect(managedPolicies(name)).toMatch(/TableReadWritePolicy/);
+        expect(managedPolicies(name)).toMatch(/JwtSecretReadPolicy/);
+      }
+      expect(managedPolicies('patients')).toMatch(/DocumentsReadWritePolicy/);
+      expect(managedPolicies('identity')).not.toMatch(/DocumentsReadWritePolicy/);
+      expect(managedPolicies('centres')).not.toMatch(/DocumentsReadWritePolicy/);
+      expect(JSON.stringify(roles)).not.toMatch(/AWSLambdaBasicExecutionRole/);
+    });
+
+    it('creates exactly one route per route-table entry, each integrated with its function', () => {
+      // Prepare
+      const byName = functionsByName(devApi);
+      const integrations = devApi.findResources('AWS::ApiGatewayV2::Integration') as Resources;
+      const apiRoutes = Object.values(devApi.findResources('AWS::ApiGatewayV2::Route') as Resources);
+      const functionOf = (target: CfnJson): string | undefined => {
+        const integrationId: string = target['Fn::Join'][1][1].Ref;
+        const functionId: string = integrations[integrationId]?.Properties.IntegrationUri['Fn::GetAtt'][0];
+        return [...byName].find(([, fn]) => fn.logicalId === functionId)?.[0];
+      };
+      // Assess
+      expect(apiRoutes.map((route) => route.Properties.RouteKey).sort()).toEqual(routes.map(routeKey).sort());
+      for (const route of routes) {
+        const apiRoute = apiRoutes.find((candidate) => candidate.Properties.RouteKey === routeKey(route));
+        expect(functionOf(apiRoute?.Properties.Target), routeKey(route)).toBe(route.function);
+      }
+    });
+
+    it('has no API Gateway authorizer: the handlers verify tokens themselves', () => {
+      // Assess
+      devApi.resourceCountIs('AWS::ApiGatewayV2::Authorizer', 0);
+      for (const route of Object.values(devApi.findResources('AWS::ApiGatewayV2::Route') as Resources)) {
+        expect(route.Properties.AuthorizationType ?? 'NONE').toBe('NONE');
+      }
+    });
+
+    it('throttles the default stage and writes access logs to an encrypted log group', () => {
+      // Assess
+      prodApi.hasResourceProperties('AWS::ApiGatewayV2::Stage', {
+        StageName: '$default',
+        AutoDeploy: true,
+        DefaultRouteSettings: {
+          ThrottlingRateLimit: stageSettings.prod.throttle.rateLimit,
+          ThrottlingBurstLimit: stageSettings.prod.throttle.burstLimit,
+        },
+        AccessLogSettings: {
+          DestinationArn: { 'Fn::GetAtt': [Match.anyValue(), 'Arn'] },
+          Format: Match.anyValue(),
+        },
+      });
+      const logGroups = Object.values(prodApi.findResources('AWS::Logs::LogGroup') as Resources);
+      expect(logGroups).toHaveLength(functionNames.length + 1);
+      for (const logGroup of logGroups) {
+        expect(logGroup.Properties).toMatchObject({ RetentionInDays: 365, KmsKeyId: expect.anything() });
+      }
+    });
+  });
+});

@@ -1,0 +1,284 @@
+import { beforeAll, describe, expect, it } from 'vitest';
+import { call } from '../support/api';
+import { allItems, itemCount } from '../support/table';
+import { buildCentre, type CentreWorld, newPatient } from '../support/world';
+
+let w: CentreWorld;
+let other: CentreWorld;
+
+beforeAll(async () => {
+  [w, other] = await Promise.all([buildCentre('Centre A'), buildCentre('Centre B')]);
+});
+
+const create = (token: string, body: Record<string, unknown>) => call('POST', '/patients', { token, body });
+
+describe('patient files (R1)', () => {
+  it('creates a file with guardians, insurer and correspondents, normalising phones to E.164', async () => {
+    const res = await create(w.practitioner.token, {
+      ...newPatient({
+        firstName: 'Noé',
+        lastName: 'Van der Berghe',
+        birthDate: '2015-02-01',
+        phone: '0470 99 88 77',
+      }),
+      relatedPersons: [
+        {
+          relation: 'parent1',
+          firstName: 'Anne',
+          lastName: 'Van der Berghe',
+          phone: '+32 478 12 34 56',
+          isFinancialResponsible: true,
+        },
+      ],
+      correspondents: [{ name: 'Dr Martin', profession: 'ORL', email: 'martin@example.test' }],
+      portalOptOut: true,
+    });
+
+    expect(res.status).toBe(201);
+    expect(res.body).toMatchObject({
+      practitionerId: w.practitioner.userId,
+      phone: '+32470998877',
+      version: 1,
+      portalOptOut: true,
+      insurer: { organisationCode: '100' },
+    });
+    expect(res.body.relatedPersons[0]).toMatchObject({
+      phone: '+32478123456',
+      relatedPersonId: expect.stringMatching(/^[0-9A-Z]{26}$/),
+    });
+    const read = await call('GET', `/patients/${res.body.patientId}`, { token: w.practitioner.token });
+    expect(read.body).toEqual(res.body);
+  });
+
+  it('rejects bad input with the failing fields and writes nothing', async () => {
+    const before = await itemCount();
+
+    const res = await create(w.practitioner.token, {
+      ...newPatient({ phone: '12', birthDate: '2999-01-01', insurer: { organisationCode: '999' } }),
+      unknownField: true,
+    });
+
+    expect(res.status).toBe(400);
+    expect(res.headers['content-type']).toBe('application/problem+json');
+    expect(res.body.fields.map((f: { field: string }) => f.field).sort()).toEqual(
+      ['body.birthDate', 'body.insurer.organisationCode', 'body.phone', 'body.unknownField'].sort(),
+    );
+    expect(await itemCount()).toBe(before);
+  });
+
+  it("answers 404 for a file of another centre and for another practitioner's patient", async () => {
+    const foreign = await call('GET', `/patients/${other.patientId}`, { token: w.manager.token });
+    const colleague = await call('GET', `/patients/${w.otherPatientId}`, { token: w.practitioner.token });
+
+    expect(foreign.status).toBe(404);
+    expect(colleague.status).toBe(404);
+  });
+
+  it('lets the manager read every file of the centre', async () => {
+    const res = await call('GET', `/patients/${w.otherPatientId}`, { token: w.manager.token });
+
+    expect(res.status).toBe(200);
+    expect(res.body.notes).toBeDefined();
+  });
+});
+
+describe('secretaries (P3)', () => {
+  it('see contact data of the practitioners they serve, never clinical notes', async () => {
+    const res = await call('GET', `/patients/${w.patientId}`, { token: w.secretary.token });
+    const notServed = await call('GET', `/patients/${w.otherPatientId}`, { token: w.secretary.token });
+
+    expect(res.status).toBe(200);
+    expect(res.body.phone).toBeDefined();
+    expect(res.body).not.toHaveProperty('notes');
+    expect(res.body).not.toHaveProperty('nationalRegisterNumber');
+    expect(notServed.status).toBe(404);
+  });
+
+  it('may not write clinical notes', async () => {
+    const res = await create(w.secretary.token, newPatient({ notes: 'x' }));
+
+    expect(res.status).toBe(403);
+    expect(res.body.code).toBe('clinical_data_forbidden');
+  });
+
+  it('create patients for a practitioner they serve', async () => {
+    const { notes, ...contact } = newPatient({ lastName: 'Secretariat' });
+
+    const res = await create(w.secretary.token, contact);
+
+    expect(res.status).toBe(201);
+    expect(res.body.practitionerId).toBe(w.practitioner.userId);
+  });
+});
+
+describe('updates with optimistic locking', () => {
+  it('applies an update with the current version and bumps it; a field can be cleared with null', async () => {
+    const created = await create(w.practitioner.token, newPatient({ lastName: 'Update' }));
+
+    const res = await call('PATCH', `/patients/${created.body.patientId}`, {
+      token: w.practitioner.token,
+      body: { version: 1, email: 'emma@example.test', phone: null },
+    });
+
+    expect(res.status).toBe(200);
+    expect(res.body).toMatchObject({ version: 2, email: 'emma@example.test' });
+    expect(res.body).not.toHaveProperty('phone');
+  });
+
+  it('lets exactly one of two concurrent updates of the same version win; the other gets 409', async () => {
+    const created = await create(w.practitioner.token, newPatient({ lastName: 'Race' }));
+    const id = created.body.patientId;
+
+    const results = await Promise.all(
+      ['Alpha', 'Bravo', 'Charlie', 'Delta'].map((firstName) =>
+        call('PATCH', `/patients/${id}`, { token: w.practitioner.token, body: { version: 1, firstName } }),
+      ),
+    );
+
+    const statuses = results.map((r) => r.status).sort();
+    expect(statuses).toEqual([200, 409, 409, 409]);
+    const winner = results.find((r) => r.status === 200)!.body.firstName;
+    const now = await call('GET', `/patients/${id}`, { token: w.practitioner.token });
+    expect(now.body).toMatchObject({ version: 2, firstName: winner });
+  });
+
+  it('answers a stale version with 409 and the current version', async () => {
+    const created = await create(w.practitioner.token, newPatient({ lastName: 'Stale' }));
+    await call('PATCH', `/patients/${created.body.patientId}`, {
+      token: w.practitioner.token,
+      body: { version: 1, sex: 'F' },
+    });
+
+    const res = await call('PATCH', `/patients/${created.body.patientId}`, {
+      token: w.practitioner.token,
+      body: { version: 1, sex: 'M' },
+    });
+
+    expect(res.status).toBe(409);
+    expect(res.body).toMatchObject({ code: 'version_conflict', currentVersion: 2 });
+  });
+});
+
+describe('search and pagination', () => {
+  let centre: CentreWorld;
+
+  beforeAll(async () => {
+    centre = await buildCentre('Search centre');
+    const names = ['Dupont', 'Dupond', 'Durand', 'Dümont', 'Martin', 'Du Pré'];
+    for (const [i, lastName] of names.entries()) {
+      await create(
+        centre.practitioner.token,
+        newPatient({ lastName, phone: `+3247000000${i}`, birthDate: `2010-01-0${i + 1}` }),
+      );
+    }
+  });
+
+  it('finds patients by last-name prefix, ignoring case and accents, in name order', async () => {
+    const res = await call('GET', '/patients?lastName=DU', { token: centre.practitioner.token });
+
+    expect(res.status).toBe(200);
+    expect(res.body.items.map((p: { lastName: string }) => p.lastName)).toEqual([
+      'Dümont',
+      'Dupond',
+      'Dupont',
+      'Du Pré',
+      'Durand',
+    ]);
+  });
+
+  it('finds a patient by phone, in any notation', async () => {
+    const res = await call('GET', `/patients?phone=${encodeURIComponent('0470 00 00 04')}`, {
+      token: centre.practitioner.token,
+    });
+
+    expect(res.body.items.map((p: { lastName: string }) => p.lastName)).toEqual(['Martin']);
+  });
+
+  it('finds patients by birth date', async () => {
+    const res = await call('GET', '/patients?birthDate=2010-01-03', { token: centre.practitioner.token });
+
+    expect(res.body.items.map((p: { lastName: string }) => p.lastName)).toEqual(['Durand']);
+  });
+
+  it('pages through results with a cursor, and refuses a forged cursor', async () => {
+    const first = await call('GET', '/patients?lastName=du&limit=2', { token: centre.practitioner.token });
+    const second = await call('GET', `/patients?lastName=du&limit=2&cursor=${first.body.nextCursor}`, {
+      token: centre.practitioner.token,
+    });
+    const forged = await call('GET', `/patients?lastName=du&limit=2&cursor=${first.body.nextCursor}x`, {
+      token: centre.practitioner.token,
+    });
+    const otherQuery = await call('GET', `/patients?lastName=ma&limit=2&cursor=${first.body.nextCursor}`, {
+      token: centre.practitioner.token,
+    });
+
+    expect(first.body.items).toHaveLength(2);
+    expect(second.body.items.map((p: { lastName: string }) => p.lastName)).toEqual(['Dupont', 'Du Pré']);
+    expect(forged.status).toBe(400);
+    expect(forged.body.code).toBe('invalid_cursor');
+    expect(otherQuery.status).toBe(400);
+  });
+
+  it("shows a practitioner only their own patients, and the manager everyone's", async () => {
+    const own = await call('GET', '/patients', { token: centre.otherPractitioner.token });
+    const all = await call('GET', '/patients', { token: centre.manager.token });
+
+    expect(own.body.items.map((p: { patientId: string }) => p.patientId)).toEqual([centre.otherPatientId]);
+    expect(all.body.items).toHaveLength(8);
+  });
+});
+
+describe('transfer (R4) and audit trail (P5)', () => {
+  it('moves a file to another practitioner and keeps its history', async () => {
+    const created = await create(w.practitioner.token, newPatient({ lastName: 'Transfer' }));
+    const id = created.body.patientId;
+
+    const res = await call('POST', `/patients/${id}/transfer`, {
+      token: w.practitioner.token,
+      body: { toPractitionerId: w.otherPractitioner.userId, version: 1, reason: 'holiday cover' },
+    });
+
+    expect(res.status).toBe(200);
+    expect(res.body).toMatchObject({ practitionerId: w.otherPractitioner.userId, version: 2 });
+    expect((await call('GET', `/patients/${id}`, { token: w.practitioner.token })).status).toBe(404);
+    const history = await call('GET', `/patients/${id}/transfers`, { token: w.otherPractitioner.token });
+    expect(history.body.items).toEqual([
+      expect.objectContaining({
+        fromPractitionerId: w.practitioner.userId,
+        toPractitionerId: w.otherPractitioner.userId,
+        reason: 'holiday cover',
+      }),
+    ]);
+    const list = await call('GET', '/patients?lastName=transfer', { token: w.otherPractitioner.token });
+    expect(list.body.items.map((p: { patientId: string }) => p.patientId)).toEqual([id]);
+  });
+
+  it('records who read and wrote a file, with role, action, fields and request id — never values', async () => {
+    const created = await create(w.practitioner.token, newPatient({ lastName: 'Audited' }));
+    const id = created.body.patientId;
+    await call('GET', `/patients/${id}`, { token: w.secretary.token });
+    await call('PATCH', `/patients/${id}`, {
+      token: w.practitioner.token,
+      body: { version: 1, email: 'audited@example.test' },
+    });
+
+    const trail = await call('GET', `/patients/${id}/audit`, { token: w.manager.token });
+
+    expect(trail.status).toBe(200);
+    expect(
+      trail.body.items.map((e: { action: string; actorRole: string }) => `${e.action}:${e.actorRole}`),
+    ).toEqual(['patient.update:practitioner', 'patient.read:secretary', 'patient.create:practitioner']);
+    expect(trail.body.items[0].fields).toEqual(['email']);
+    expect(trail.body.items[0].requestId).toEqual(expect.any(String));
+    const stored = (await allItems()).filter(
+      (i) => i.entity && (i.entity as { S: string }).S === 'AuditEvent',
+    );
+    expect(JSON.stringify(stored)).not.toContain('audited@example.test');
+  });
+
+  it('keeps the audit trail for managers only', async () => {
+    const res = await call('GET', `/patients/${w.patientId}/audit`, { token: w.practitioner.token });
+
+    expect(res.status).toBe(403);
+  });
+});

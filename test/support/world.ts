@@ -1,0 +1,113 @@
+import { randomBytes } from 'node:crypto';
+import * as centres from '#shared/centres/service';
+import type { RequestMeta } from '#shared/http/contract';
+import type { Actor, Role } from '#shared/identity/actor';
+import * as identity from '#shared/identity/service';
+import { issueAccessToken } from '#shared/identity/tokens';
+import { newId } from '#shared/ids';
+import * as patients from '#shared/patients/service';
+
+/**
+ * Scenario builders: a centre with a manager, two practitioners, a secretary serving the first
+ * practitioner and one patient per practitioner, made through the domain services. Tokens are
+ * minted for the resulting memberships (sign-in itself is tested in test/identity).
+ */
+export const PASSWORD = 'correct horse battery staple';
+export const meta: RequestMeta = {
+  requestId: 'test',
+  sourceIp: '198.51.100.7',
+  userAgent: 'centrum-tests',
+  path: '/test',
+};
+
+export interface Staff {
+  userId: string;
+  email: string;
+  role: Role;
+  actor: Actor;
+  token: string;
+}
+
+export interface CentreWorld {
+  centreId: string;
+  managerTotpSecret: string;
+  manager: Staff;
+  practitioner: Staff;
+  otherPractitioner: Staff;
+  secretary: Staff;
+  patientId: string;
+  otherPatientId: string;
+}
+
+const unique = () => randomBytes(4).toString('hex');
+
+export async function tokenFor(actor: Actor) {
+  return issueAccessToken(actor);
+}
+
+async function staff(
+  userId: string,
+  email: string,
+  centreId: string,
+  role: Role,
+  served: string[] = [],
+): Promise<Staff> {
+  const actor: Actor = { userId, centreId, role, servedPractitionerIds: served, sessionId: newId() };
+  return { userId, email, role, actor, token: await tokenFor(actor) };
+}
+
+export async function invite(
+  manager: Actor,
+  role: Role,
+  served: string[] = [],
+  email = `${role}-${unique()}@example.test`,
+) {
+  const invitation = await centres.createInvitation(manager, { email, role, servedPractitionerIds: served });
+  const accepted = await identity.acceptInvitation({
+    token: invitation.token,
+    password: PASSWORD,
+    firstName: 'Test',
+    lastName: role,
+  });
+  return staff(accepted.userId, email, manager.centreId, role, served);
+}
+
+export async function buildCentre(name = `Centre ${unique()}`): Promise<CentreWorld> {
+  const managerEmail = `manager-${unique()}@example.test`;
+  const signUp = await identity.signUp({
+    centre: { kind: 'centre', name },
+    manager: { email: managerEmail, password: PASSWORD, firstName: 'Marie', lastName: 'Manager' },
+  });
+  const manager = await staff(signUp.userId, managerEmail, signUp.centreId, 'manager');
+  const practitioner = await invite(manager.actor, 'practitioner');
+  const otherPractitioner = await invite(manager.actor, 'practitioner');
+  const secretary = await invite(manager.actor, 'secretary', [practitioner.userId]);
+  const patient = await patients.createPatient(practitioner.actor, newPatient({ lastName: 'Lambert' }), meta);
+  const otherPatient = await patients.createPatient(
+    otherPractitioner.actor,
+    newPatient({ lastName: 'Claes' }),
+    meta,
+  );
+  return {
+    centreId: signUp.centreId,
+    managerTotpSecret: signUp.totp.secret,
+    manager,
+    practitioner,
+    otherPractitioner,
+    secretary,
+    patientId: patient.patientId,
+    otherPatientId: otherPatient.patientId,
+  };
+}
+
+export function newPatient(overrides: Record<string, unknown> = {}) {
+  return {
+    firstName: 'Emma',
+    lastName: 'Lambert',
+    birthDate: '2016-04-12',
+    phone: '+32470112233',
+    insurer: { organisationCode: '100' as const, memberNumber: 'M-1' },
+    notes: 'Dyslexia assessment planned',
+    ...overrides,
+  };
+}

@@ -1,0 +1,19 @@
+import { defineConfig } from 'vitest/config';
+
+export default defineConfig({
+  test: {
+    globalSetup: ['test/support/global-setup.ts'],
+    setupFiles: ['test/support/per-file-table.ts'],
+    env: {
+      TZ: 'UTC',
+      LOG_LEVEL: 'SILENT',
+      CENTRUM_COUNT_REQUESTS: '1',
+      AWS_REGION: 'eu-west-3',
+      STAGE: 'test',
+    },
+    testTimeout: 30_000,
+    hookTimeout: 120_000,
+    pool: 'forks',
+    include: ['test/**/*.test.ts'],
+  },
+});
