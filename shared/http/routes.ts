@@ -79,7 +79,7 @@ export const routes = [
     function: 'identity',
     auth: 'public',
     summary: 'Create a centre and its first manager',
-    budget: { BatchGetItem: 1, TransactWriteItems: 1 },
+    budget: { TransactWriteItems: 1 },
   }),
   route({
     operationId: 'signIn',
@@ -88,7 +88,7 @@ export const routes = [
     function: 'identity',
     auth: 'public',
     summary: 'Sign in with e-mail and password',
-    budget: { BatchGetItem: 2, GetItem: 1, Query: 1, UpdateItem: 2, PutItem: 1, TransactWriteItems: 1 },
+    budget: { BatchGetItem: 1, UpdateItem: 2, PutItem: 1, Query: 1, TransactWriteItems: 1 },
   }),
   route({
     operationId: 'verifyMfa',
@@ -97,7 +97,7 @@ export const routes = [
     function: 'identity',
     auth: 'public',
     summary: 'Complete sign-in with a TOTP code',
-    budget: { BatchGetItem: 2, GetItem: 1, UpdateItem: 2, TransactWriteItems: 1 },
+    budget: { BatchGetItem: 1, UpdateItem: 2, PutItem: 1, GetItem: 1, TransactWriteItems: 1 },
   }),
   route({
     operationId: 'refreshSession',
@@ -106,7 +106,7 @@ export const routes = [
     function: 'identity',
     auth: 'public',
     summary: 'Rotate a refresh token',
-    budget: { BatchGetItem: 1, GetItem: 1, TransactWriteItems: 1, UpdateItem: 1 },
+    budget: { GetItem: 2, TransactWriteItems: 1, UpdateItem: 1 },
   }),
   route({
     operationId: 'signOut',
@@ -124,7 +124,7 @@ export const routes = [
     function: 'identity',
     auth: 'public',
     summary: 'Accept a staff invitation',
-    budget: { GetItem: 1, BatchGetItem: 1, TransactWriteItems: 1 },
+    budget: { GetItem: 3, TransactWriteItems: 1 },
   }),
   route({
     operationId: 'getMe',
@@ -169,7 +169,7 @@ export const routes = [
     function: 'identity',
     auth: 'staff',
     summary: 'Confirm TOTP enrolment with a code',
-    budget: { GetItem: 1, UpdateItem: 1 },
+    budget: { GetItem: 1, TransactWriteItems: 1 },
   }),
 
   // centres
@@ -216,7 +216,7 @@ export const routes = [
     function: 'centres',
     auth: 'staff',
     summary: 'Invite a staff member',
-    budget: { Query: 1, TransactWriteItems: 1 },
+    budget: { GetItem: 1, Query: 1, TransactWriteItems: 1 },
   }),
   route({
     operationId: 'listInvitations',

@@ -1,10 +1,9 @@
-import { rmSync } from 'node:fs';
 import { type App, Validations } from 'aws-cdk-lib';
 import type { NagPack } from 'cdk-nag';
 import type { IConstruct } from 'constructs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { applyNagPacks } from '../../infra/nag';
-import { buildApp, synthTimeout } from './fixture';
+import { buildApp, removeSynthOutput, synthTimeout } from './fixture';
 
 interface Finding {
   pack: string;
@@ -60,7 +59,7 @@ describe('cdk-nag (AwsSolutions and HIPAA.Security) on the prod app', () => {
     findings = findingsOf(packs, app);
   }, synthTimeout);
 
-  afterAll(() => rmSync(app.outdir, { recursive: true, force: true }));
+  afterAll(removeSynthOutput);
 
   it('registers both packs', () => {
     // Assess

@@ -1,4 +1,5 @@
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type CentrumApp, createCentrumApp } from '../../infra/centrum-app';
 import { projectRoot } from '../../infra/paths';
@@ -11,6 +12,14 @@ const cdkJsonContext = (
 /** Synthesizing bundles the four functions with local esbuild: a few seconds, so synth once per file. */
 export const synthTimeout = 120_000;
 
+/** Cloud assemblies (templates, bundled functions) of this test file, removed by removeSynthOutput(). */
+const outRoot = mkdtempSync(join(tmpdir(), 'centrum-cdk-test-'));
+let builds = 0;
+
+export function removeSynthOutput(): void {
+  rmSync(outRoot, { recursive: true, force: true });
+}
+
 /**
  * Builds the app as the CDK CLI would, with extra context (e.g. `{ stage: 'prod' }`) and an explicit
  * environment, so that the developer's CENTRUM_* or CDK_DEFAULT_* variables cannot leak into a test.
@@ -19,5 +28,10 @@ export function buildApp(
   context: Record<string, unknown> = {},
   env: Record<string, string | undefined> = {},
 ): CentrumApp {
-  return createCentrumApp({ context: { ...cdkJsonContext, ...context }, env });
+  builds += 1;
+  return createCentrumApp({
+    outdir: join(outRoot, String(builds)),
+    context: { ...cdkJsonContext, ...context },
+    env,
+  });
 }

@@ -1,13 +1,12 @@
-import { rmSync } from 'node:fs';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { tableDefinition } from '#shared/db/table-definition';
 import { functionNames, routeKey, routes } from '#shared/http/routes';
 import type { CentrumApp } from '../../infra/centrum-app';
 import { ConfigError, functionSizing, resolveConfig, stageSettings } from '../../infra/config';
-import { buildApp, synthTimeout } from './fixture';
+import { buildApp, removeSynthOutput, synthTimeout } from './fixture';
 
-// biome-ignore lint/suspicious/noExplicitAny: synthesized CloudFormation is untyped JSON, walked by the assertions
+/** Synthesized CloudFormation is untyped JSON, walked by the assertions below. */
 type CfnJson = any;
 type Resources = Record<
   string,
@@ -44,9 +43,7 @@ describe('Centrum stacks', () => {
     prodApi = Template.fromStack(prod.api);
   }, synthTimeout);
 
-  afterAll(() => {
-    for (const built of [dev, prod]) rmSync(built.app.outdir, { recursive: true, force: true });
-  });
+  afterAll(removeSynthOutput);
 
   describe('configuration', () => {
     it('deploys the dev stage to Paris (eu-west-3) when nothing is configured', () => {
