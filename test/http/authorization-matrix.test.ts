@@ -430,7 +430,7 @@ describe('authorization matrix', () => {
 
   describe.each(routes.map((r) => [r.operationId, r] as const))('%s', (operationId, route) => {
     it.each(callers)('as %s', async (who) => {
-      const testCase = matrix[operationId];
+      const testCase = matrix[operationId as OperationId]!;
       const req = await testCase.request(who);
       const token = actorOf(who)?.token;
 

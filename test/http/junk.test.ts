@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { routes } from '#shared/http/routes';
-import { call } from '../support/api';
+import { type CallOptions, call } from '../support/api';
 import { itemCount } from '../support/table';
 import { buildCentre, type CentreWorld } from '../support/world';
 
@@ -57,7 +57,7 @@ describe('junk thrown at every route', () => {
           const path = route.path.replace(/\{\w+\}/g, () => encodeURIComponent(junk.pathValue) || 'x');
           const search = new URLSearchParams(junk.query).toString();
           const url = search ? `${path}?${search}` : path;
-          const options =
+          const options: CallOptions =
             junk.body.kind === 'json'
               ? { body: junk.body.value }
               : junk.body.kind === 'raw'
