@@ -1,0 +1,161 @@
+import { Duration, RemovalPolicy } from 'aws-cdk-lib';
+import { RetentionDays } from 'aws-cdk-lib/aws-logs';
+import type { FunctionName } from '#shared/http/routes';
+
+/**
+ * Deployment configuration of Centrum: which stage, which region, and every setting that differs
+ * between stages. Nothing here is read from an AWS account, so `cdk synth` works offline.
+ *
+ * Sources, first match wins:
+ * - stage:   `-c stage=prod`           | CENTRUM_STAGE   | context `centrum:defaultStage` (cdk.json) | `dev`
+ * - region:  `-c region=eu-central-1`  | CENTRUM_REGION  | context `centrum:defaultRegion` (cdk.json) | `eu-west-3`
+ * - account: `-c account=123456789012` | CENTRUM_ACCOUNT | CDK_DEFAULT_ACCOUNT (set by the CDK CLI
+ *   from the current credentials) | unresolved (account-agnostic template)
+ *
+ * CDK_DEFAULT_REGION is deliberately NOT used: a developer profile pointing at us-east-1 must not
+ * silently move health data out of the EEA.
+ */
+
+export const stages = ['dev', 'staging', 'prod'] as const;
+export type Stage = (typeof stages)[number];
+
+/**
+ * AWS commercial regions located in the European Economic Area. Health data must stay in the EEA:
+ * London (eu-west-2) and Zurich (eu-central-2) are in Europe but not in the EEA, so they are refused.
+ */
+export const eeaRegions = [
+  'eu-west-1', // Ireland
+  'eu-west-3', // Paris
+  'eu-central-1', // Frankfurt
+  'eu-north-1', // Stockholm
+  'eu-south-1', // Milan
+  'eu-south-2', // Spain
+] as const;
+export type EeaRegion = (typeof eeaRegions)[number];
+
+export const defaultStage: Stage = 'dev';
+export const defaultRegion: EeaRegion = 'eu-west-3';
+
+export interface FunctionSizing {
+  memorySize: number;
+  timeout: Duration;
+}
+
+/**
+ * Memory and timeout of every function. `Record<FunctionName, …>` makes adding a function to the
+ * route table a compile error here until it is sized.
+ * - identity hashes passwords with scrypt, which is memory-hard (128 MiB per hash); Lambda CPU
+ *   scales with memory, so 1024 MB also keeps sign-in latency down. 15 s leaves room for a
+ *   cold start plus one hash.
+ * - the others are I/O-bound (DynamoDB, S3): 512 MB is the usual price/latency sweet spot.
+ */
+export const functionSizing: Record<FunctionName, FunctionSizing> = {
+  platform: { memorySize: 512, timeout: Duration.seconds(10) },
+  identity: { memorySize: 1024, timeout: Duration.seconds(15) },
+  centres: { memorySize: 512, timeout: Duration.seconds(10) },
+  patients: { memorySize: 512, timeout: Duration.seconds(10) },
+};
+
+export interface StageSettings {
+  /** DynamoDB deletion protection (CloudFormation cannot delete the table while it is on). */
+  deletionProtection: boolean;
+  /** CloudFormation termination protection of the stateful stack. */
+  terminationProtection: boolean;
+  /** Retention of Lambda and API access log groups. */
+  logRetention: RetentionDays;
+  /** What happens to log groups when the API stack is deleted (data resources are always retained). */
+  logRemovalPolicy: RemovalPolicy;
+  /** Days after which S3 server access logs expire. */
+  accessLogExpirationDays: number;
+  /** LOG_LEVEL of the functions (Powertools logger). */
+  logLevel: 'DEBUG' | 'INFO' | 'WARN' | 'ERROR';
+  /** Default throttling of the HTTP API stage (requests per second / burst). */
+  throttle: { rateLimit: number; burstLimit: number };
+}
+
+export const stageSettings: Record<Stage, StageSettings> = {
+  dev: {
+    deletionProtection: false,
+    terminationProtection: false,
+    logRetention: RetentionDays.ONE_WEEK,
+    logRemovalPolicy: RemovalPolicy.DESTROY,
+    accessLogExpirationDays: 30,
+    logLevel: 'DEBUG',
+    throttle: { rateLimit: 20, burstLimit: 40 },
+  },
+  staging: {
+    deletionProtection: true,
+    terminationProtection: true,
+    logRetention: RetentionDays.ONE_MONTH,
+    logRemovalPolicy: RemovalPolicy.DESTROY,
+    accessLogExpirationDays: 90,
+    logLevel: 'INFO',
+    throttle: { rateLimit: 50, burstLimit: 100 },
+  },
+  prod: {
+    deletionProtection: true,
+    terminationProtection: true,
+    logRetention: RetentionDays.ONE_YEAR,
+    logRemovalPolicy: RemovalPolicy.RETAIN,
+    accessLogExpirationDays: 400,
+    logLevel: 'INFO',
+    throttle: { rateLimit: 200, burstLimit: 400 },
+  },
+};
+
+export interface CentrumConfig {
+  stage: Stage;
+  region: EeaRegion;
+  /** Undefined: the templates are account-agnostic and the CLI's credentials decide. */
+  account: string | undefined;
+  settings: StageSettings;
+}
+
+export interface ConfigSources {
+  /** CDK context lookup, e.g. `(key) => app.node.tryGetContext(key)`. */
+  context: (key: string) => unknown;
+  env: Record<string, string | undefined>;
+}
+
+export class ConfigError extends Error {
+  override name = 'ConfigError';
+}
+
+const pick = (sources: ConfigSources, contextKey: string, ...envKeys: string[]): string | undefined => {
+  const fromContext = sources.context(contextKey);
+  if (fromContext !== undefined && fromContext !== null && fromContext !== '') return String(fromContext);
+  for (const key of envKeys) {
+    const value = sources.env[key];
+    if (value) return value;
+  }
+  return undefined;
+};
+
+const isStage = (value: string): value is Stage => (stages as readonly string[]).includes(value);
+const isEeaRegion = (value: string): value is EeaRegion => (eeaRegions as readonly string[]).includes(value);
+
+export function resolveConfig(sources: ConfigSources): CentrumConfig {
+  const stage =
+    pick(sources, 'stage', 'CENTRUM_STAGE') ?? pick(sources, 'centrum:defaultStage') ?? defaultStage;
+  if (!isStage(stage)) {
+    throw new ConfigError(
+      `Unknown stage "${stage}". Use one of: ${stages.join(', ')} (-c stage=… or CENTRUM_STAGE).`,
+    );
+  }
+
+  const region =
+    pick(sources, 'region', 'CENTRUM_REGION') ?? pick(sources, 'centrum:defaultRegion') ?? defaultRegion;
+  if (!isEeaRegion(region)) {
+    throw new ConfigError(
+      `Region "${region}" is outside the European Economic Area. Centrum stores health data and may only be ` +
+        `deployed to an EEA region: ${eeaRegions.join(', ')} (-c region=… or CENTRUM_REGION).`,
+    );
+  }
+
+  const account = pick(sources, 'account', 'CENTRUM_ACCOUNT', 'CDK_DEFAULT_ACCOUNT');
+  if (account !== undefined && !/^\d{12}$/.test(account)) {
+    throw new ConfigError(`Account "${account}" is not a 12-digit AWS account id.`);
+  }
+
+  return { stage, region, account, settings: stageSettings[stage] };
+}
