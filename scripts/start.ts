@@ -40,6 +40,22 @@ async function main() {
     JWT_SECRET: secrets.jwtSecret,
     LOG_LEVEL: process.env.LOG_LEVEL ?? 'WARN',
   });
+  // `npm run invoke` reuses these to run sample events against this stack.
+  const localEnv = [
+    'STAGE',
+    'TABLE_NAME',
+    'BUCKET_NAME',
+    'DYNAMODB_ENDPOINT',
+    'S3_ENDPOINT',
+    'AWS_REGION',
+    'JWT_SECRET',
+    'LOG_LEVEL',
+  ];
+  writeFileSync(
+    resolve(dataDir, 'local-env.json'),
+    JSON.stringify(Object.fromEntries(localEnv.map((k) => [k, process.env[k]])), null, 2),
+    { mode: 0o600 },
+  );
   await ensureTable(engines.dynamodbEndpoint, tableName);
   await ensureBucket(engines.s3Endpoint, bucketName);
 

@@ -1,0 +1,27 @@
+/**
+ * `npm run invoke -- events/http/health.json`: invokes the deployed handler of the event's route
+ * with a sample event, against the engines of a running `npm start` (like `sam local invoke`).
+ * Placeholders such as ${ACCESS_TOKEN} or ${PATIENT_ID} come from the environment.
+ */
+import { existsSync, readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { loadEvent } from './local/events';
+import { lambdaContext, loadHandlers } from './local/http-adapter';
+
+const file = process.argv[2];
+if (!file) {
+  console.error(
+    'usage: npm run invoke -- <event.json>   (placeholders ${NAME} are read from the environment)',
+  );
+  process.exit(2);
+}
+const envFile = resolve(import.meta.dirname, '..', '.data', 'local-env.json');
+if (!existsSync(envFile)) {
+  console.error('Start the local stack first: npm start');
+  process.exit(1);
+}
+Object.assign(process.env, JSON.parse(readFileSync(envFile, 'utf8')));
+const { event, fn } = loadEvent(file, process.env);
+const handlers = await loadHandlers();
+const result = await handlers[fn](event, lambdaContext(`centrum-${fn}`, event.requestContext.requestId));
+console.log(JSON.stringify(result, null, 2));

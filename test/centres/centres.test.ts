@@ -1,0 +1,198 @@
+import { beforeAll, describe, expect, it } from 'vitest';
+import { call } from '../support/api';
+import { itemCount } from '../support/table';
+import { buildCentre, type CentreWorld, PASSWORD } from '../support/world';
+
+let w: CentreWorld;
+
+beforeAll(async () => {
+  w = await buildCentre('Centre Profil');
+});
+
+describe('centre profile (P1)', () => {
+  it('updates the profile with the current version, validating time zone, phone and VAT number', async () => {
+    const current = await call('GET', '/centre', { token: w.manager.token });
+
+    const res = await call('PATCH', '/centre', {
+      token: w.manager.token,
+      body: {
+        version: current.body.version,
+        vatNumber: 'BE 0123.456.789',
+        phone: '02 600 11 22',
+        timeZone: 'Europe/Paris',
+        locale: 'nl-BE',
+        locations: [{ name: 'Cabinet' }],
+        openingHours: [{ day: 'mon', opens: '08:00', closes: '12:00' }],
+      },
+    });
+
+    expect(res.status).toBe(200);
+    expect(res.body).toMatchObject({
+      vatNumber: 'BE0123456789',
+      phone: '+3226001122',
+      timeZone: 'Europe/Paris',
+      version: current.body.version + 1,
+    });
+    expect(res.body.locations[0].locationId).toMatch(/^[0-9A-Z]{26}$/);
+  });
+
+  it('names each invalid field and changes nothing', async () => {
+    const before = await call('GET', '/centre', { token: w.manager.token });
+
+    const res = await call('PATCH', '/centre', {
+      token: w.manager.token,
+      body: {
+        version: before.body.version,
+        timeZone: 'Mars/Olympus',
+        openingHours: [{ day: 'mon', opens: '12:00', closes: '08:00' }],
+      },
+    });
+
+    expect(res.status).toBe(400);
+    expect(res.body.fields.map((f: { field: string }) => f.field).sort()).toEqual([
+      'body.openingHours.0.closes',
+      'body.timeZone',
+    ]);
+    expect((await call('GET', '/centre', { token: w.manager.token })).body).toEqual(before.body);
+  });
+
+  it('refuses a stale version with 409', async () => {
+    const res = await call('PATCH', '/centre', {
+      token: w.manager.token,
+      body: { version: 1, name: 'Renamed' },
+    });
+
+    expect(res.status).toBe(409);
+    expect(res.body.code).toBe('version_conflict');
+  });
+});
+
+describe('licences (P2)', () => {
+  it('creates, transfers, changes features of and revokes a licence, keeping its history', async () => {
+    const created = await call('POST', '/centre/licences', {
+      token: w.manager.token,
+      body: { practitionerId: w.practitioner.userId, features: ['patients', 'agenda'] },
+    });
+    const id = created.body.licenceId;
+
+    const transferred = await call('POST', `/centre/licences/${id}/transfer`, {
+      token: w.manager.token,
+      body: { practitionerId: w.otherPractitioner.userId, version: 1 },
+    });
+    const changed = await call('PATCH', `/centre/licences/${id}`, {
+      token: w.manager.token,
+      body: { features: ['billing'], version: 2 },
+    });
+    const mine = await call('GET', '/centre/licences', { token: w.otherPractitioner.token });
+    const revoked = await call('DELETE', `/centre/licences/${id}`, { token: w.manager.token });
+    const after = await call('GET', `/centre/licences/${id}`, { token: w.manager.token });
+    const mineAfter = await call('GET', '/centre/licences', { token: w.otherPractitioner.token });
+
+    expect(created.status).toBe(201);
+    expect(transferred.body).toMatchObject({ practitionerId: w.otherPractitioner.userId, version: 2 });
+    expect(changed.body).toMatchObject({ features: ['billing'], version: 3 });
+    expect(mine.body.items.map((l: { licenceId: string }) => l.licenceId)).toContain(id);
+    expect(revoked.status).toBe(204);
+    expect(after.body.status).toBe('revoked');
+    expect(after.body.history.map((h: { action: string }) => h.action)).toEqual([
+      'created',
+      'assigned',
+      'transferred',
+      'features_changed',
+      'revoked',
+    ]);
+    expect(mineAfter.body.items.map((l: { licenceId: string }) => l.licenceId)).not.toContain(id);
+  });
+
+  it('refuses to assign a licence to a secretary or to someone outside the centre', async () => {
+    const toSecretary = await call('POST', '/centre/licences', {
+      token: w.manager.token,
+      body: { practitionerId: w.secretary.userId },
+    });
+
+    expect(toSecretary.status).toBe(422);
+    expect(toSecretary.body.code).toBe('not_a_practitioner');
+  });
+
+  it('refuses to change a revoked licence', async () => {
+    const created = await call('POST', '/centre/licences', { token: w.manager.token, body: {} });
+    await call('DELETE', `/centre/licences/${created.body.licenceId}`, { token: w.manager.token });
+
+    const res = await call('PATCH', `/centre/licences/${created.body.licenceId}`, {
+      token: w.manager.token,
+      body: { features: ['agenda'], version: 2 },
+    });
+
+    expect(res.status).toBe(409);
+    expect(res.body.code).toBe('licence_revoked');
+  });
+});
+
+describe('staff and invitations', () => {
+  it('lets an invited secretary join and serve the practitioners the manager chose', async () => {
+    const invitation = await call('POST', '/centre/invitations', {
+      token: w.manager.token,
+      body: {
+        email: 'remote.secretary@example.test',
+        role: 'secretary',
+        servedPractitionerIds: [w.practitioner.userId],
+      },
+    });
+    const accepted = await call('POST', '/auth/invitations/accept', {
+      body: { token: invitation.body.token, password: PASSWORD, firstName: 'Rita', lastName: 'Remote' },
+    });
+    const reused = await call('POST', '/auth/invitations/accept', {
+      body: { token: invitation.body.token, password: PASSWORD, firstName: 'Rita', lastName: 'Remote' },
+    });
+    const staff = await call('GET', '/centre/staff', { token: w.manager.token });
+
+    expect(accepted.status).toBe(201);
+    expect(reused.status).toBe(404);
+    expect(
+      staff.body.items.find((m: { email: string }) => m.email === 'remote.secretary@example.test'),
+    ).toMatchObject({
+      role: 'secretary',
+      servedPractitionerIds: [w.practitioner.userId],
+    });
+  });
+
+  it('refuses to serve someone who is not a practitioner of the centre, writing nothing', async () => {
+    const before = await itemCount();
+
+    const res = await call('POST', '/centre/invitations', {
+      token: w.manager.token,
+      body: { email: 'x@example.test', role: 'secretary', servedPractitionerIds: [w.manager.userId] },
+    });
+
+    expect(res.status).toBe(400);
+    expect(res.body.fields[0].field).toBe('body.servedPractitionerIds');
+    expect(await itemCount()).toBe(before);
+  });
+
+  it('keeps at least one active manager', async () => {
+    const res = await call('PATCH', `/centre/staff/${w.manager.userId}`, {
+      token: w.manager.token,
+      body: { role: 'practitioner' },
+    });
+
+    expect(res.status).toBe(422);
+    expect(res.body.code).toBe('last_manager');
+  });
+
+  it('stops a revoked invitation from being accepted', async () => {
+    const invitation = await call('POST', '/centre/invitations', {
+      token: w.manager.token,
+      body: { email: 'late@example.test', role: 'practitioner' },
+    });
+    const revoke = await call('DELETE', `/centre/invitations/${invitation.body.invitationId}`, {
+      token: w.manager.token,
+    });
+
+    const res = await call('POST', '/auth/invitations/accept', {
+      body: { token: invitation.body.token, password: PASSWORD, firstName: 'L', lastName: 'T' },
+    });
+
+    expect(revoke.status).toBe(204);
+    expect(res.status).toBe(404);
+  });
+});
