@@ -14,7 +14,7 @@ import type { TableKey } from '#shared/db/keys';
 import type { IndexName } from '#shared/db/table-definition';
 
 /**
- * Thin, typed helpers over the document client (see docs/decisions/0004-entity-layer.md).
+ * Thin, typed helpers over the document client (see docs/decisions/0001-single-table-thin-entity-layer.md).
  * Repositories build keys with #shared/db/keys and call these; no business rules here.
  */
 export type Item = Record<string, unknown>;
