@@ -50,6 +50,17 @@ export function createHttpHandler<F extends FunctionName, C extends ContractFor<
   if (extra.length > 0) throw new Error(`Operations ${extra.join(', ')} of ${fn} are not in the route table`);
 
   const core = async (event: HttpEvent): Promise<HttpResponse> => {
+    const started = performance.now();
+    const response = await dispatch(event);
+    // One line per request: route, status and time only — never the body, path ids or query.
+    logger.info('request', {
+      status: response.statusCode,
+      durationMs: Math.round(performance.now() - started),
+    });
+    return response;
+  };
+
+  const dispatch = async (event: HttpEvent): Promise<HttpResponse> => {
     const meta = requestMeta(event);
     const bound = table.get(event.routeKey);
     try {
