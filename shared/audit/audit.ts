@@ -1,6 +1,6 @@
 import { tableName } from '#shared/db/client';
 import { keys } from '#shared/db/keys';
-import { type Item, putItem, queryPage, type TransactItem } from '#shared/db/table';
+import { type Item, putItem, queryCollection, type TransactItem } from '#shared/db/table';
 import type { RequestMeta } from '#shared/http/contract';
 import type { Actor } from '#shared/identity/actor';
 import { newId } from '#shared/ids';
@@ -59,11 +59,8 @@ export async function recordRead(actor: Actor, meta: RequestMeta, event: AuditEv
   await putItem(auditItem(actor, meta, event));
 }
 
-export async function patientAuditTrail(centreId: string, patientId: string, limit: number, startKey?: Item) {
-  return queryPage<Item>({
-    partition: { name: 'pk', value: keys.patientAuditPartition(centreId, patientId) },
-    limit,
-    startKey,
-    newestFirst: true,
-  });
-}
+export const patientAuditTrail = (centreId: string, patientId: string, limit: number, startKey?: Item) =>
+  queryCollection(
+    { pk: keys.patientAuditPartition(centreId, patientId) },
+    { limit, startKey, newestFirst: true },
+  );

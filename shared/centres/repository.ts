@@ -1,7 +1,15 @@
 import type { Centre } from '#shared/centres/schemas';
 import { tableName } from '#shared/db/client';
 import { keys } from '#shared/db/keys';
-import { getItem, type Item, queryPage, stripKeys, type TransactItem, updateItem } from '#shared/db/table';
+import {
+  findEntity,
+  getItem,
+  type Item,
+  queryCollection,
+  queryIndex,
+  type TransactItem,
+  updateItem,
+} from '#shared/db/table';
 
 /** Centre, licence and invitation items (keys: docs/DATA_MODEL.md). */
 export function centrePut(centre: Centre): TransactItem {
@@ -19,10 +27,7 @@ export function centrePut(centre: Centre): TransactItem {
   };
 }
 
-export async function findCentre(centreId: string): Promise<Centre | undefined> {
-  const item = await getItem(keys.centre(centreId));
-  return item ? (stripKeys(item) as unknown as Centre) : undefined;
-}
+export const findCentre = (centreId: string) => findEntity<Centre>(keys.centre(centreId));
 
 /** Replaces the profile if the stored version is the expected one; undefined on a stale version. */
 export async function saveCentreProfile(centre: Centre, expectedVersion: number): Promise<boolean> {
@@ -83,34 +88,18 @@ export function licenceItem(licence: Licence): Item {
   };
 }
 
-export async function findLicence(centreId: string, licenceId: string) {
-  const item = await getItem(keys.licence(centreId, licenceId));
-  return item ? (stripKeys(item) as unknown as Licence) : undefined;
-}
+export const findLicence = (centreId: string, licenceId: string) =>
+  findEntity<Licence>(keys.licence(centreId, licenceId));
 
-export async function listLicences(
+export function listLicences(
   centreId: string,
   practitionerId: string | undefined,
   limit: number,
   startKey?: Item,
 ) {
-  if (practitionerId) {
-    const index = keys.licencesOfPractitionerIndex(centreId, practitionerId);
-    return queryPage<Item>({
-      index: 'gsi2',
-      partition: { name: 'gsi2pk', value: index.gsi2pk },
-      sort: { name: 'gsi2sk', beginsWith: index.gsi2sk },
-      limit,
-      startKey,
-    });
-  }
-  const prefix = keys.licencePrefix(centreId);
-  return queryPage<Item>({
-    partition: { name: 'pk', value: prefix.pk },
-    sort: { name: 'sk', beginsWith: prefix.skPrefix },
-    limit,
-    startKey,
-  });
+  if (!practitionerId) return queryCollection(keys.licencePrefix(centreId), { limit, startKey });
+  const index = keys.licencesOfPractitionerIndex(centreId, practitionerId);
+  return queryIndex('gsi2', index.gsi2pk, index.gsi2sk, { limit, startKey });
 }
 
 export interface Invitation {
@@ -126,10 +115,8 @@ export interface Invitation {
   expiresAt: string;
 }
 
-export async function findInvitation(centreId: string, invitationId: string) {
-  const item = await getItem(keys.invitation(centreId, invitationId));
-  return item ? (stripKeys(item) as unknown as Invitation) : undefined;
-}
+export const findInvitation = (centreId: string, invitationId: string) =>
+  findEntity<Invitation>(keys.invitation(centreId, invitationId));
 
 /** The token item copies the invitation's immutable fields, so acceptance needs one read. */
 export async function findInvitationByToken(tokenHash: string) {
@@ -138,12 +125,5 @@ export async function findInvitationByToken(tokenHash: string) {
   >(keys.invitationToken(tokenHash), true);
 }
 
-export async function listInvitations(centreId: string, limit: number, startKey?: Item) {
-  const prefix = keys.invitationPrefix(centreId);
-  return queryPage<Item>({
-    partition: { name: 'pk', value: prefix.pk },
-    sort: { name: 'sk', beginsWith: prefix.skPrefix },
-    limit,
-    startKey,
-  });
-}
+export const listInvitations = (centreId: string, limit: number, startKey?: Item) =>
+  queryCollection(keys.invitationPrefix(centreId), { limit, startKey });

@@ -93,6 +93,45 @@ export async function queryPage<T extends Item>(spec: QuerySpec): Promise<QueryP
   return { items: (out.Items ?? []) as T[], lastKey: out.LastEvaluatedKey };
 }
 
+export interface PageRequest {
+  limit: number;
+  startKey?: Item | undefined;
+  newestFirst?: boolean;
+}
+
+/** One page of an item collection of the table: `pk` = prefix.pk, `sk` begins with prefix.skPrefix. */
+export function queryCollection<T extends Item = Item>(
+  prefix: { pk: string; skPrefix?: string },
+  page: PageRequest,
+) {
+  return queryPage<T>({
+    partition: { name: 'pk', value: prefix.pk },
+    ...(prefix.skPrefix ? { sort: { name: 'sk', beginsWith: prefix.skPrefix } } : {}),
+    ...page,
+  });
+}
+
+/** One page of a GSI partition (`<index>pk`), optionally by sort-key prefix (`<index>sk`). */
+export function queryIndex<T extends Item = Item>(
+  index: IndexName,
+  partition: string,
+  sortPrefix: string,
+  page: PageRequest,
+) {
+  return queryPage<T>({
+    index,
+    partition: { name: `${index}pk`, value: partition },
+    sort: { name: `${index}sk`, beginsWith: sortPrefix },
+    ...page,
+  });
+}
+
+/** Reads one item as a domain object (table-key attributes removed). */
+export async function findEntity<T>(key: TableKey, consistent = false): Promise<T | undefined> {
+  const item = await getItem(key, consistent);
+  return item ? (stripKeys(item) as unknown as T) : undefined;
+}
+
 /** Table-key attributes are never part of a domain object. */
 export function stripKeys<T extends Item>(item: T): T {
   const { pk, sk, gsi1pk, gsi1sk, gsi2pk, gsi2sk, gsi3pk, gsi3sk, ttl, entity, ...rest } = item;

@@ -1,6 +1,13 @@
 import { tableName } from '#shared/db/client';
 import { keys } from '#shared/db/keys';
-import { getItem, type Item, queryPage, stripKeys, type TransactItem } from '#shared/db/table';
+import {
+  findEntity,
+  type Item,
+  queryCollection,
+  queryIndex,
+  stripKeys,
+  type TransactItem,
+} from '#shared/db/table';
 import type { Role } from '#shared/identity/actor';
 import type { Membership } from '#shared/identity/schemas';
 
@@ -39,39 +46,18 @@ export const membershipPut = (membership: Membership) =>
     ...membership,
   });
 
-export async function findUser(userId: string) {
-  const item = await getItem(keys.user(userId));
-  return item ? (stripKeys(item) as unknown as User) : undefined;
-}
-
-export async function findCredential(email: string) {
-  const item = await getItem(keys.credential(email), true);
-  return item ? (stripKeys(item) as unknown as Credential) : undefined;
-}
-
-export async function findMembership(centreId: string, userId: string) {
-  const item = await getItem(keys.membership(centreId, userId), true);
-  return item ? (stripKeys(item) as unknown as Membership) : undefined;
-}
+export const findUser = (userId: string) => findEntity<User>(keys.user(userId));
+export const findCredential = (email: string) => findEntity<Credential>(keys.credential(email), true);
+export const findMembership = (centreId: string, userId: string) =>
+  findEntity<Membership>(keys.membership(centreId, userId), true);
 
 export async function membershipsOfUser(userId: string): Promise<Membership[]> {
-  const index = keys.membershipsOfUserIndex(userId);
-  const page = await queryPage<Item>({
-    index: 'gsi1',
-    partition: { name: 'gsi1pk', value: index.gsi1pk },
-    limit: 100,
-  });
+  const page = await queryIndex('gsi1', keys.membershipsOfUserIndex(userId).gsi1pk, '', { limit: 100 });
   return page.items.map((item) => stripKeys(item) as unknown as Membership);
 }
 
 export async function membersOfCentre(centreId: string, limit = 100, startKey?: Item) {
-  const prefix = keys.membershipPrefix(centreId);
-  const page = await queryPage<Item>({
-    partition: { name: 'pk', value: prefix.pk },
-    sort: { name: 'sk', beginsWith: prefix.skPrefix },
-    limit,
-    startKey,
-  });
+  const page = await queryCollection(keys.membershipPrefix(centreId), { limit, startKey });
   return { items: page.items.map((item) => stripKeys(item) as unknown as Membership), lastKey: page.lastKey };
 }
 
@@ -86,28 +72,11 @@ export interface RefreshToken {
   usedAt?: string;
 }
 
-export async function findRefreshToken(tokenHash: string) {
-  const item = await getItem(keys.refreshToken(tokenHash), true);
-  return item ? (stripKeys(item) as unknown as RefreshToken) : undefined;
-}
+export const findRefreshToken = (tokenHash: string) =>
+  findEntity<RefreshToken>(keys.refreshToken(tokenHash), true);
 
-export async function signInEvents(userId: string, limit: number, startKey?: Item) {
-  const prefix = keys.signInPrefix(userId);
-  return queryPage<Item>({
-    partition: { name: 'pk', value: prefix.pk },
-    sort: { name: 'sk', beginsWith: prefix.skPrefix },
-    limit,
-    startKey,
-    newestFirst: true,
-  });
-}
+export const signInEvents = (userId: string, limit: number, startKey?: Item) =>
+  queryCollection(keys.signInPrefix(userId), { limit, startKey, newestFirst: true });
 
-export async function devices(userId: string, limit: number, startKey?: Item) {
-  const prefix = keys.devicePrefix(userId);
-  return queryPage<Item>({
-    partition: { name: 'pk', value: prefix.pk },
-    sort: { name: 'sk', beginsWith: prefix.skPrefix },
-    limit,
-    startKey,
-  });
-}
+export const devices = (userId: string, limit: number, startKey?: Item) =>
+  queryCollection(keys.devicePrefix(userId), { limit, startKey });

@@ -1,6 +1,6 @@
 import { tableName } from '#shared/db/client';
 import { keys } from '#shared/db/keys';
-import { getItem, type Item, queryPage, stripKeys, type TransactItem } from '#shared/db/table';
+import { findEntity, type Item, queryCollection, queryIndex, type TransactItem } from '#shared/db/table';
 import type { Patient } from '#shared/patients/schemas';
 
 /**
@@ -90,10 +90,8 @@ export function phoneLookupChanges(before: Patient | undefined, after: Patient):
   ];
 }
 
-export async function findPatient(centreId: string, patientId: string): Promise<Patient | undefined> {
-  const item = await getItem(keys.patient(centreId, patientId), true);
-  return item ? (stripKeys(item) as unknown as Patient) : undefined;
-}
+export const findPatient = (centreId: string, patientId: string) =>
+  findEntity<Patient>(keys.patient(centreId, patientId), true);
 
 export type PatientQuery =
   | { by: 'centre'; centreId: string; lastNamePrefix?: string | undefined }
@@ -102,17 +100,12 @@ export type PatientQuery =
   | { by: 'phone'; centreId: string; phone: string };
 
 /** One Query page per search; each search has its own index (docs/DATA_MODEL.md). */
-export async function queryPatients(q: PatientQuery, limit: number, startKey?: Item) {
+export function queryPatients(q: PatientQuery, limit: number, startKey?: Item) {
+  const page = { limit, startKey };
   switch (q.by) {
     case 'centre': {
       const index = keys.patientsOfCentreIndex(q.centreId, normaliseName(q.lastNamePrefix ?? ''));
-      return queryPage<Item>({
-        index: 'gsi1',
-        partition: { name: 'gsi1pk', value: index.gsi1pk },
-        sort: { name: 'gsi1sk', beginsWith: index.gsi1sk },
-        limit,
-        startKey,
-      });
+      return queryIndex('gsi1', index.gsi1pk, index.gsi1sk, page);
     }
     case 'practitioner': {
       const index = keys.patientsOfPractitionerIndex(
@@ -120,43 +113,16 @@ export async function queryPatients(q: PatientQuery, limit: number, startKey?: I
         q.practitionerId,
         normaliseName(q.lastNamePrefix ?? ''),
       );
-      return queryPage<Item>({
-        index: 'gsi2',
-        partition: { name: 'gsi2pk', value: index.gsi2pk },
-        sort: { name: 'gsi2sk', beginsWith: index.gsi2sk },
-        limit,
-        startKey,
-      });
+      return queryIndex('gsi2', index.gsi2pk, index.gsi2sk, page);
     }
     case 'birthDate': {
       const index = keys.patientsByBirthDateIndex(q.centreId, q.birthDate);
-      return queryPage<Item>({
-        index: 'gsi3',
-        partition: { name: 'gsi3pk', value: index.gsi3pk },
-        sort: { name: 'gsi3sk', beginsWith: q.practitionerId ? `${q.practitionerId}#` : '' },
-        limit,
-        startKey,
-      });
+      return queryIndex('gsi3', index.gsi3pk, q.practitionerId ? `${q.practitionerId}#` : '', page);
     }
-    case 'phone': {
-      const prefix = keys.patientPhonePrefix(q.centreId, q.phone);
-      return queryPage<Item>({
-        partition: { name: 'pk', value: prefix.pk },
-        sort: { name: 'sk', beginsWith: prefix.skPrefix },
-        limit,
-        startKey,
-      });
-    }
+    case 'phone':
+      return queryCollection(keys.patientPhonePrefix(q.centreId, q.phone), page);
   }
 }
 
-export async function transfersOf(centreId: string, patientId: string, limit: number, startKey?: Item) {
-  const prefix = keys.patientTransferPrefix(centreId, patientId);
-  return queryPage<Item>({
-    partition: { name: 'pk', value: prefix.pk },
-    sort: { name: 'sk', beginsWith: prefix.skPrefix },
-    limit,
-    startKey,
-    newestFirst: true,
-  });
-}
+export const transfersOf = (centreId: string, patientId: string, limit: number, startKey?: Item) =>
+  queryCollection(keys.patientTransferPrefix(centreId, patientId), { limit, startKey, newestFirst: true });
