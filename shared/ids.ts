@@ -1,5 +1,5 @@
 import { monotonicFactory } from 'ulidx';
-import { z } from 'zod';
+import * as z from 'zod';
 
 /** ULIDs: sortable by creation time, used for every entity id and for time-ordered sort keys. */
 export const newId = monotonicFactory();

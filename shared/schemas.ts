@@ -1,5 +1,5 @@
-import { parsePhoneNumberWithError } from 'libphonenumber-js/max';
-import { z } from 'zod';
+import { parsePhoneNumberWithError } from 'libphonenumber-js/min';
+import * as z from 'zod';
 
 /** Shared field schemas: one definition of what a valid phone, e-mail, date or locale is. */
 export const emailSchema = z

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { centreSchema, licenceFeatureSchema, updateCentreSchema } from '#shared/centres/schemas';
 import type { ContractFor } from '#shared/http/contract';
 import { roles } from '#shared/identity/actor';

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { ulidSchema } from '#shared/ids';
 import { emailSchema, localeSchema, nameSchema, phoneSchema, timeZoneSchema } from '#shared/schemas';
 

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { centresContract } from '#shared/centres/contract';
 import type { OperationContract } from '#shared/http/contract';
 import { type RouteDefinition, routes } from '#shared/http/routes';

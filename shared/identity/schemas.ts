@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { createCentreSchema } from '#shared/centres/schemas';
 import { roles } from '#shared/identity/actor';
 import { ulidSchema } from '#shared/ids';

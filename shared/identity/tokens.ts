@@ -1,6 +1,6 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { errors as joseErrors, jwtVerify, SignJWT } from 'jose';
-import { z } from 'zod';
+import * as z from 'zod';
 import { unauthenticated } from '#shared/errors';
 import { type Actor, roles } from '#shared/identity/actor';
 import { signingKey } from '#shared/identity/signing-key';

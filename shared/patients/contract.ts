@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import type { ContractFor } from '#shared/http/contract';
 import { pageOf } from '#shared/identity/schemas';
 import { ulidSchema } from '#shared/ids';

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { addressSchema } from '#shared/centres/schemas';
 import { ulidSchema } from '#shared/ids';
 import {
