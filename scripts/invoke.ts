@@ -11,7 +11,7 @@ import { lambdaContext, loadHandlers } from './local/http-adapter';
 const file = process.argv[2];
 if (!file) {
   console.error(
-    'usage: npm run invoke -- <event.json>   (placeholders ${NAME} are read from the environment)',
+    'usage: npm run invoke -- <event.json>   (placeholders such as $ACCESS_TOKEN in the event are read from the environment)',
   );
   process.exit(2);
 }

@@ -6,6 +6,7 @@ import { LogLevel, NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-n
 import { LogGroup, type RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { Construct } from 'constructs';
 import type { FunctionName } from '#shared/http/routes';
+import { lambdaBundle } from '../bundling';
 import type { FunctionSizing, StageSettings } from '../config';
 import { handlerEntry, lockFile, projectRoot } from '../paths';
 
@@ -21,16 +22,6 @@ export interface CentrumFunctionProps extends FunctionSizing {
   /** Resource names/ARNs the handler needs (TABLE_NAME, BUCKET_NAME, JWT_SECRET_ARN, …). */
   environment: Record<string, string>;
 }
-
-/**
- * ESM output cannot use `require`, but some CommonJS dependencies bundled into it call
- * `require('node:…')` at run time; esbuild then throws "Dynamic require of … is not supported".
- * Defining a real `require` at the top of the bundle fixes that. The alias avoids clashing with a
- * bundled module that imports `createRequire` itself.
- */
-const esmRequireBanner =
-  "import { createRequire as __centrumCreateRequire } from 'node:module'; " +
-  'const require = __centrumCreateRequire(import.meta.url);';
 
 /**
  * House Lambda function: Node.js 22 on Graviton, bundled locally with esbuild into a single ESM
@@ -79,17 +70,17 @@ export class CentrumFunction extends NodejsFunction {
         // Local esbuild (a devDependency) only: synth must never need Docker.
         forceDockerBundling: false,
         format: OutputFormat.ESM,
-        target: 'node22',
-        mainFields: ['module', 'main'],
-        minify: true,
+        target: lambdaBundle.target,
+        mainFields: [...lambdaBundle.mainFields],
+        minify: lambdaBundle.minify,
         sourceMap: true,
         // Keeps the bundle small; stack traces still map to file:line through the source map.
         sourcesContent: false,
-        banner: esmRequireBanner,
-        // Bundle everything, including @aws-sdk v3: we pin the SDK version we test against instead
-        // of the one in the Lambda runtime, and a tree-shaken bundle initialises faster than
-        // loading the full SDK from the runtime's node_modules.
-        externalModules: [],
+        banner: lambdaBundle.banner,
+        externalModules: [...lambdaBundle.external],
+        esbuildArgs: Object.fromEntries(
+          Object.entries(lambdaBundle.alias).map(([from, to]) => [`--alias:${from}`, to]),
+        ),
         logLevel: LogLevel.WARNING,
       },
     });

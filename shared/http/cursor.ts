@@ -7,7 +7,7 @@ import { signingKey } from '#shared/identity/signing-key';
  * so a forged or foreign cursor is a 400 and can never start a query in another partition.
  */
 async function mac(payload: string, scope: string) {
-  return createHmac('sha256', await signingKey())
+  return createHmac('sha256', (await signingKey()).raw)
     .update(`${scope}\n${payload}`)
     .digest('base64url');
 }

@@ -2,7 +2,7 @@ import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import middy from '@middy/core';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
 import type { z } from 'zod';
-import { DomainError, unauthenticated, validationError } from '#shared/errors';
+import { DomainError, validationError } from '#shared/errors';
 import type {
   ContractFor,
   HttpResult,
@@ -14,7 +14,6 @@ import type {
 import { baseHeaders, errorToProblem, problemResponse, zodIssues } from '#shared/http/problem';
 import { type FunctionName, type RouteDefinition, routeKey, routesOf } from '#shared/http/routes';
 import type { Actor } from '#shared/identity/actor';
-import { verifyAccessToken } from '#shared/identity/tokens';
 import { logger } from '#shared/logger';
 
 export const MAX_BODY_BYTES = 64 * 1024;
@@ -37,7 +36,12 @@ export function createHttpHandler<F extends FunctionName, C extends ContractFor<
   fn: F,
   contract: C,
   implementation: Implementation<F, C>,
+  options: { authenticate?: (event: HttpEvent) => Promise<Actor> } = {},
 ) {
+  const { authenticate } = options;
+  if (!authenticate && routesOf(fn).some((r) => r.auth === 'staff')) {
+    throw new Error(`${fn} serves staff routes: pass an authenticate function`);
+  }
   const table = new Map<string, BoundOperation>();
   for (const route of routesOf(fn)) {
     const id = route.operationId as OperationIdOf<F>;
@@ -70,7 +74,7 @@ export function createHttpHandler<F extends FunctionName, C extends ContractFor<
           'route_not_found',
           `No route for ${event.requestContext?.http?.method} ${meta.path}`,
         );
-      const actor = bound.route.auth === 'staff' ? await authenticate(event) : undefined;
+      const actor = bound.route.auth === 'staff' ? await authenticate?.(event) : undefined;
       const input = parseInput(event, bound.contract);
       const result = await bound.run({ ...input, meta, actor } as never);
       return toResponse(result, bound.contract, meta.requestId);
@@ -110,13 +114,6 @@ function requestMeta(event: HttpEvent): RequestMeta {
     userAgent: (event.headers?.['user-agent'] ?? '').slice(0, 256),
     path: event.rawPath ?? event.requestContext?.http?.path ?? '/',
   };
-}
-
-async function authenticate(event: HttpEvent): Promise<Actor> {
-  const header = event.headers?.authorization ?? '';
-  const match = /^Bearer ([A-Za-z0-9_.-]{10,4096})$/.exec(header);
-  if (!match?.[1]) throw unauthenticated('A bearer access token is required', 'missing_token');
-  return verifyAccessToken(match[1]);
 }
 
 function parseInput(event: HttpEvent, contract: OperationContract) {

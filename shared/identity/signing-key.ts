@@ -1,3 +1,4 @@
+import { webcrypto } from 'node:crypto';
 import { config } from '#shared/config';
 
 /**
@@ -6,13 +7,28 @@ import { config } from '#shared/config';
  * secret named by JWT_SECRET_ARN, read once per cold start. The Secrets Manager client is loaded
  * lazily so it costs nothing at init and nothing locally.
  */
-let keyPromise: Promise<Uint8Array> | undefined;
+export interface SigningKey {
+  /** For node:crypto HMACs (pagination cursors). */
+  raw: Uint8Array;
+  /** Imported once for jose (HS256), instead of once per token. */
+  hmac: webcrypto.CryptoKey;
+}
 
-export function signingKey(): Promise<Uint8Array> {
-  keyPromise ??= loadKey().catch((error) => {
-    keyPromise = undefined;
-    throw error;
-  });
+let keyPromise: Promise<SigningKey> | undefined;
+
+export function signingKey(): Promise<SigningKey> {
+  keyPromise ??= loadKey()
+    .then(async (raw) => ({
+      raw,
+      hmac: await webcrypto.subtle.importKey('raw', raw, { name: 'HMAC', hash: 'SHA-256' }, false, [
+        'sign',
+        'verify',
+      ]),
+    }))
+    .catch((error) => {
+      keyPromise = undefined;
+      throw error;
+    });
   return keyPromise;
 }
 

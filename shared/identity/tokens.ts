@@ -36,7 +36,7 @@ export async function issueAccessToken(actor: Actor): Promise<string> {
     .setAudience(AUDIENCE)
     .setIssuedAt()
     .setExpirationTime(`${ACCESS_TOKEN_SECONDS}s`)
-    .sign(await signingKey());
+    .sign((await signingKey()).hmac);
 }
 
 /** Verifies a bearer token and returns the actor it proves; any failure is a 401. */
@@ -55,7 +55,7 @@ export async function issueMfaToken(userId: string, centreId: string, deviceKey:
     .setAudience(AUDIENCE)
     .setIssuedAt()
     .setExpirationTime(`${MFA_TOKEN_SECONDS}s`)
-    .sign(await signingKey());
+    .sign((await signingKey()).hmac);
 }
 
 export async function verifyMfaToken(token: string) {
@@ -66,7 +66,7 @@ export async function verifyMfaToken(token: string) {
 
 async function verify(token: string) {
   try {
-    const { payload } = await jwtVerify(token, await signingKey(), {
+    const { payload } = await jwtVerify(token, (await signingKey()).hmac, {
       issuer: ISSUER,
       audience: AUDIENCE,
       algorithms: ['HS256'],

@@ -1,0 +1,146 @@
+/**
+ * `npm run bench [-- parts…]`: bundle size, module init time, DynamoDB requests per route and
+ * HTTP throughput/latency, one table per part, a summary of targets, and .bench/results.json.
+ * Parts: bundle, init, requests, http (default: all). Missing a target is reported, not fatal:
+ * the command exits 0 unless the benchmark itself fails. See bench/README.md.
+ */
+import type { Budget } from '#shared/http/routes';
+import type { Engines } from '../scripts/local/engines';
+import type { RouteCount } from './requests';
+
+const allParts = ['bundle', 'init', 'requests', 'http'] as const;
+type Part = (typeof allParts)[number];
+
+const args = process.argv.slice(2).filter((a) => a !== '--');
+const unknown = args.filter((a) => !(allParts as readonly string[]).includes(a));
+if (unknown.length) {
+  console.error(`Unknown part(s): ${unknown.join(', ')}. Parts: ${allParts.join(', ')}`);
+  process.exit(2);
+}
+const parts = new Set<Part>(args.length ? (args as Part[]) : allParts);
+const numberEnv = (name: string, fallback: number) => {
+  const value = Number(process.env[name]);
+  return Number.isFinite(value) && value > 0 ? value : fallback;
+};
+const settings = {
+  initRuns: numberEnv('BENCH_INIT_RUNS', 21),
+  connections: numberEnv('BENCH_HTTP_CONNECTIONS', 10),
+  seconds: numberEnv('BENCH_HTTP_SECONDS', 10),
+  warmupSeconds: numberEnv('BENCH_HTTP_WARMUP_SECONDS', 2),
+  engineWarmupSeconds: numberEnv('BENCH_HTTP_ENGINE_WARMUP_SECONDS', 20),
+};
+
+// Children inherit this: the SDK's "Node < 22" notice is noise here (Lambda runs Node 22).
+process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';
+const { printTable, runChild, saveResults } = await import('./lib');
+type Target = import('./lib').Target;
+const started = Date.now();
+const results: Record<string, unknown> = {};
+const targets: Target[] = [];
+let engines: Engines | undefined;
+let failed = false;
+
+const short: Record<string, string> = {
+  GetItem: 'Get',
+  PutItem: 'Put',
+  UpdateItem: 'Update',
+  DeleteItem: 'Delete',
+  BatchGetItem: 'BatchGet',
+  TransactWriteItems: 'TxWrite',
+  TransactGetItems: 'TxGet',
+};
+const formatBudget = (b: Budget) =>
+  Object.entries(b)
+    .map(([command, n]) => `${short[command] ?? command}:${n}`)
+    .join(' ') || '-';
+
+try {
+  const { functionNames } = await import('#shared/http/routes');
+  const bundle = await import('./bundle');
+  if (parts.has('bundle') || parts.has('init')) {
+    const built = await bundle.buildBundles();
+    if (parts.has('bundle')) {
+      bundle.printBundles(built);
+      targets.push(...bundle.bundleTargets(built));
+      results.bundle = built;
+    }
+  }
+
+  if (parts.has('init')) {
+    const init = await import('./init');
+    const measured = await init.measureInit(functionNames, settings.initRuns);
+    init.printInit(measured);
+    targets.push(...init.initTargets(measured));
+    results.init = measured;
+  }
+
+  if (parts.has('requests') || parts.has('http')) {
+    const { startEngines } = await import('../scripts/local/engines');
+    engines = await startEngines();
+  }
+
+  if (parts.has('requests') && engines) {
+    const counts = await runChild<RouteCount[]>(
+      'requests.ts',
+      { DYNAMODB_ENDPOINT: engines.dynamodbEndpoint, CENTRUM_COUNT_REQUESTS: '1', LOG_LEVEL: 'SILENT' },
+      'requests',
+    );
+    printTable(
+      'Part 3: DynamoDB requests per API call (one happy-path call per route, counted by the SDK middleware)',
+      counts.map((c) => ({
+        route: c.route,
+        operation: c.operationId,
+        as: c.as,
+        status: c.status,
+        measured: formatBudget(c.measured),
+        budget: formatBudget(c.budget),
+        'total/budget': `${c.total}/${c.budgetTotal}`,
+        check: c.over.length ? `OVER (${c.over.join(', ')})` : c.status >= 300 ? 'NOT 2xx' : 'OK',
+      })),
+      'Get/Put/Update/Delete = …Item, BatchGet = BatchGetItem, TxWrite/TxGet = TransactWriteItems/TransactGetItems.',
+    );
+    const over = counts.filter((c) => c.over.length);
+    const not2xx = counts.filter((c) => c.status >= 300);
+    targets.push({
+      part: 'requests',
+      target: 'every route within its budget (2xx)',
+      measured: `${counts.length - over.length}/${counts.length} within${over.length ? `; over: ${over.map((c) => c.operationId).join(', ')}` : ''}${not2xx.length ? `; not 2xx: ${not2xx.map((c) => c.operationId).join(', ')}` : ''}`,
+      pass: over.length === 0 && not2xx.length === 0,
+    });
+    results.requests = counts;
+  }
+
+  if (parts.has('http') && engines) {
+    const http = await import('./http');
+    const measured = await http.measureHttp(engines.dynamodbEndpoint, {
+      connections: settings.connections,
+      seconds: settings.seconds,
+      warmupSeconds: settings.warmupSeconds,
+      engineWarmupSeconds: settings.engineWarmupSeconds,
+    });
+    http.printHttp(measured);
+    targets.push(...http.httpTargets(measured));
+    results.http = measured;
+  }
+} catch (error) {
+  failed = true;
+  console.error('\nbench failed:', error);
+} finally {
+  await engines?.stop();
+}
+
+if (targets.length) {
+  printTable(
+    'Summary',
+    targets.map((t) => ({
+      part: t.part,
+      target: t.target,
+      measured: t.measured,
+      result: t.pass ? 'PASS' : 'MISS',
+    })),
+    `${targets.filter((t) => t.pass).length}/${targets.length} targets met; ${((Date.now() - started) / 1000).toFixed(0)} s. Results in .bench/results.json.`,
+  );
+  results.summary = targets;
+  saveResults(results);
+}
+process.exit(failed ? 1 : 0);
