@@ -10,6 +10,7 @@ export default defineConfig({
       CENTRUM_COUNT_REQUESTS: '1',
       AWS_REGION: 'eu-west-3',
       STAGE: 'test',
+      AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
     },
     testTimeout: 30_000,
     hookTimeout: 120_000,

@@ -135,9 +135,7 @@ export function printHttp(r: HttpResult) {
     `Part 4: GET /patients/{id}, ${r.options.connections} connections, ${r.options.seconds} s each after ${r.options.warmupSeconds} s warm-up (engine warmed ${r.options.engineWarmupSeconds} s first)`,
     [r.ours, r.reference].map((x) => ({
       server:
-        x.server === 'ours'
-          ? 'ours (local adapter → patients handler)'
-          : 'reference (raw node:http + lib-dynamodb)',
+        x.server === 'ours' ? 'ours (local adapter → patients handler)' : 'reference (raw node:http + lib-dynamodb)',
       'req/s': x.reqPerSec,
       'p50 ms': x.p50,
       'p99 ms': x.p99,

@@ -4,6 +4,7 @@
  * Parts: bundle, init, requests, http (default: all). Missing a target is reported, not fatal:
  * the command exits 0 unless the benchmark itself fails. See bench/README.md.
  */
+import type { Target } from './lib';
 import type { Budget } from '#shared/http/routes';
 import type { Engines } from '../scripts/local/engines';
 import type { RouteCount } from './requests';
@@ -33,7 +34,6 @@ const settings = {
 // Children inherit this: the SDK's "Node < 22" notice is noise here (Lambda runs Node 22).
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';
 const { printTable, runChild, saveResults } = await import('./lib');
-type Target = import('./lib').Target;
 const started = Date.now();
 const results: Record<string, unknown> = {};
 const targets: Target[] = [];

@@ -135,16 +135,12 @@ const isStage = (value: string): value is Stage => (stages as readonly string[])
 const isEeaRegion = (value: string): value is EeaRegion => (eeaRegions as readonly string[]).includes(value);
 
 export function resolveConfig(sources: ConfigSources): CentrumConfig {
-  const stage =
-    pick(sources, 'stage', 'CENTRUM_STAGE') ?? pick(sources, 'centrum:defaultStage') ?? defaultStage;
+  const stage = pick(sources, 'stage', 'CENTRUM_STAGE') ?? pick(sources, 'centrum:defaultStage') ?? defaultStage;
   if (!isStage(stage)) {
-    throw new ConfigError(
-      `Unknown stage "${stage}". Use one of: ${stages.join(', ')} (-c stage=… or CENTRUM_STAGE).`,
-    );
+    throw new ConfigError(`Unknown stage "${stage}". Use one of: ${stages.join(', ')} (-c stage=… or CENTRUM_STAGE).`);
   }
 
-  const region =
-    pick(sources, 'region', 'CENTRUM_REGION') ?? pick(sources, 'centrum:defaultRegion') ?? defaultRegion;
+  const region = pick(sources, 'region', 'CENTRUM_REGION') ?? pick(sources, 'centrum:defaultRegion') ?? defaultRegion;
   if (!isEeaRegion(region)) {
     throw new ConfigError(
       `Region "${region}" is outside the European Economic Area. Centrum stores health data and may only be ` +

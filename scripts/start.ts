@@ -39,6 +39,8 @@ async function main() {
     AWS_REGION: 'eu-west-3',
     JWT_SECRET: secrets.jwtSecret,
     LOG_LEVEL: process.env.LOG_LEVEL ?? 'WARN',
+    // Lambda runs Node 22; the SDK's notice about Node 20 support ending is noise locally.
+    AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
   });
   // `npm run invoke` reuses these to run sample events against this stack.
   const localEnv = [

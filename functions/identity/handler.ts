@@ -26,9 +26,7 @@ export const handler = createHttpHandler(
       ),
     }),
     listDevices: async ({ actor, query }) => ({
-      body: await paged(`devices:${actor.userId}`, query.cursor, (start) =>
-        devices(actor.userId, query.limit, start),
-      ),
+      body: await paged(`devices:${actor.userId}`, query.cursor, (start) => devices(actor.userId, query.limit, start)),
     }),
     startTotpEnrolment: async ({ actor }) => ({ body: await identity.startTotpEnrolment(actor) }),
     confirmTotpEnrolment: async ({ actor, body }) => {

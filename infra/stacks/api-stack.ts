@@ -142,10 +142,7 @@ export class ApiStack extends Stack {
             '(signature, issuer, audience, expiry) with the same code that runs locally. An API Gateway ' +
             'JWT/Cognito authorizer would be a second, deployed-only check that local runs never exercise.'
           : `${routeKey(route)} is public by design (auth: 'public' in shared/http/routes.ts).`;
-      Validations.of(httpRoute).acknowledge(
-        { id: 'AwsSolutions-APIG4', reason },
-        { id: 'AwsSolutions-COG4', reason },
-      );
+      Validations.of(httpRoute).acknowledge({ id: 'AwsSolutions-APIG4', reason }, { id: 'AwsSolutions-COG4', reason });
     }
 
     new CfnOutput(this, 'ApiUrl', { value: this.apiStage.url, description: 'Base URL of the HTTP API' });

@@ -1,12 +1,4 @@
-import {
-  ArnFormat,
-  type CfnElement,
-  Duration,
-  RemovalPolicy,
-  Stack,
-  type StackProps,
-  Validations,
-} from 'aws-cdk-lib';
+import { ArnFormat, type CfnElement, Duration, RemovalPolicy, Stack, type StackProps, Validations } from 'aws-cdk-lib';
 import { AttributeType, Billing, TableEncryptionV2, TableV2 } from 'aws-cdk-lib/aws-dynamodb';
 import { ManagedPolicy, PolicyStatement, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
 import { Key } from 'aws-cdk-lib/aws-kms';
@@ -127,8 +119,7 @@ export class DataStack extends Stack {
       },
       {
         id: 'HIPAA.Security-S3DefaultEncryptionKMS',
-        reason:
-          'S3 server access logging only delivers to SSE-S3 encrypted buckets (SSE-KMS is unsupported).',
+        reason: 'S3 server access logging only delivers to SSE-S3 encrypted buckets (SSE-KMS is unsupported).',
       },
       {
         id: 'HIPAA.Security-S3BucketReplicationEnabled',
@@ -210,8 +201,7 @@ export class DataStack extends Stack {
     Validations.of(documents).acknowledge(
       {
         id: `AwsSolutions-IAM5[Resource::${this.arnOf(this.documentsBucket)}/*]`,
-        reason:
-          'Objects of the documents bucket only; object keys are chosen per centre and patient at run time.',
+        reason: 'Objects of the documents bucket only; object keys are chosen per centre and patient at run time.',
       },
       ...['s3:GetObject*', 's3:GetBucket*', 's3:List*', 's3:Abort*'].map((action) => ({
         id: `AwsSolutions-IAM5[Action::${action}]`,

@@ -128,7 +128,7 @@ async function waitForDynamo(endpoint: string, child: ChildProcess) {
       return;
     } catch (error) {
       if (Date.now() > deadline)
-        throw new Error(`DynamoDB Local did not answer within 30 s: ${(error as Error).message}`);
+        throw new Error(`DynamoDB Local did not answer within 30 s: ${(error as Error).message}`, { cause: error });
       await new Promise((r) => setTimeout(r, 150));
     }
   }

@@ -7,10 +7,7 @@ import { type FunctionName, routeKey, routes } from '#shared/http/routes';
  * given variables, and the function that serves their route key.
  */
 export function loadEvent(file: string, vars: Record<string, string | undefined>) {
-  const text = readFileSync(file, 'utf8').replace(
-    /\$\{(\w+)\}/g,
-    (whole, name: string) => vars[name] ?? whole,
-  );
+  const text = readFileSync(file, 'utf8').replace(/\$\{(\w+)\}/g, (whole, name: string) => vars[name] ?? whole);
   const event = JSON.parse(text) as APIGatewayProxyEventV2;
   const route = routes.find((r) => routeKey(r) === event.routeKey);
   if (!route) throw new Error(`${file}: route key ${event.routeKey} is not in the route table`);

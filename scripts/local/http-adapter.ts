@@ -114,8 +114,7 @@ export function toEvent(
     if (value !== undefined) headers[name.toLowerCase()] = Array.isArray(value) ? value.join(',') : value;
   }
   const query: Record<string, string> = {};
-  for (const [name, value] of url.searchParams)
-    query[name] = name in query ? `${query[name]},${value}` : value;
+  for (const [name, value] of url.searchParams) query[name] = name in query ? `${query[name]},${value}` : value;
   const contentType = headers['content-type'] ?? '';
   const textual = req.body.length === 0 || /json|text|xml|x-www-form-urlencoded/i.test(contentType);
   const now = new Date();
@@ -152,10 +151,7 @@ export function toEvent(
 }
 
 /** Calls the handler for a raw request, as API Gateway would. */
-export async function invoke(
-  handlers: Handlers,
-  req: RawRequest,
-): Promise<APIGatewayProxyStructuredResultV2> {
+export async function invoke(handlers: Handlers, req: RawRequest): Promise<APIGatewayProxyStructuredResultV2> {
   const built = toEvent(req);
   if ('response' in built) return built.response;
   const result = await handlers[built.fn](
@@ -185,9 +181,7 @@ function readBody(req: IncomingMessage): Promise<Buffer | undefined> {
 
 function send(res: ServerResponse, result: APIGatewayProxyStructuredResultV2) {
   const body =
-    result.body === undefined
-      ? undefined
-      : Buffer.from(result.body, result.isBase64Encoded ? 'base64' : 'utf8');
+    result.body === undefined ? undefined : Buffer.from(result.body, result.isBase64Encoded ? 'base64' : 'utf8');
   res.writeHead(result.statusCode ?? 200, {
     ...(result.headers as Record<string, string>),
     ...(body ? { 'content-length': body.length } : {}),
@@ -225,10 +219,7 @@ export function createLocalServer(handlers: Handlers): Server {
     } catch (error) {
       // As API Gateway does when a function crashes: a bare 500, the details stay in the logs.
       console.error('local adapter: handler failed', error);
-      send(
-        res,
-        problemResponse(500, 'internal_error', 'Internal server error', randomUUID(), req.url ?? '/'),
-      );
+      send(res, problemResponse(500, 'internal_error', 'Internal server error', randomUUID(), req.url ?? '/'));
     }
   });
 }

@@ -60,7 +60,4 @@ export async function recordRead(actor: Actor, meta: RequestMeta, event: AuditEv
 }
 
 export const patientAuditTrail = (centreId: string, patientId: string, limit: number, startKey?: Item) =>
-  queryCollection(
-    { pk: keys.patientAuditPartition(centreId, patientId) },
-    { limit, startKey, newestFirst: true },
-  );
+  queryCollection({ pk: keys.patientAuditPartition(centreId, patientId) }, { limit, startKey, newestFirst: true });

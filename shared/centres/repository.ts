@@ -91,12 +91,7 @@ export function licenceItem(licence: Licence): Item {
 export const findLicence = (centreId: string, licenceId: string) =>
   findEntity<Licence>(keys.licence(centreId, licenceId));
 
-export function listLicences(
-  centreId: string,
-  practitionerId: string | undefined,
-  limit: number,
-  startKey?: Item,
-) {
+export function listLicences(centreId: string, practitionerId: string | undefined, limit: number, startKey?: Item) {
   if (!practitionerId) return queryCollection(keys.licencePrefix(centreId), { limit, startKey });
   const index = keys.licencesOfPractitionerIndex(centreId, practitionerId);
   return queryIndex('gsi2', index.gsi2pk, index.gsi2sk, { limit, startKey });
@@ -120,9 +115,10 @@ export const findInvitation = (centreId: string, invitationId: string) =>
 
 /** The token item copies the invitation's immutable fields, so acceptance needs one read. */
 export async function findInvitationByToken(tokenHash: string) {
-  return getItem<
-    Item & Omit<Invitation, 'status' | 'tokenHash' | 'invitedBy' | 'createdAt'> & { centreName: string }
-  >(keys.invitationToken(tokenHash), true);
+  return getItem<Item & Omit<Invitation, 'status' | 'tokenHash' | 'invitedBy' | 'createdAt'> & { centreName: string }>(
+    keys.invitationToken(tokenHash),
+    true,
+  );
 }
 
 export const listInvitations = (centreId: string, limit: number, startKey?: Item) =>

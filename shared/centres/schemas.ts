@@ -41,10 +41,7 @@ export const vatNumberSchema = z
   .pipe(
     z
       .string()
-      .regex(
-        /^(BE[01]\d{9}|FR[0-9A-Z]{2}\d{9}|[A-Z]{2}[0-9A-Z]{2,12})$/,
-        'must be a VAT number, e.g. BE0123456789',
-      ),
+      .regex(/^(BE[01]\d{9}|FR[0-9A-Z]{2}\d{9}|[A-Z]{2}[0-9A-Z]{2,12})$/, 'must be a VAT number, e.g. BE0123456789'),
   );
 
 export const centreProfileFields = {

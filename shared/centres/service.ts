@@ -10,14 +10,7 @@ import {
 import { type Centre, licenceFeatures, type UpdateCentreInput } from '#shared/centres/schemas';
 import { tableName } from '#shared/db/client';
 import { keys } from '#shared/db/keys';
-import {
-  type Item,
-  putItem,
-  stripKeys,
-  transactionConditionFailed,
-  transactWrite,
-  updateItem,
-} from '#shared/db/table';
+import { type Item, putItem, stripKeys, transactionConditionFailed, transactWrite, updateItem } from '#shared/db/table';
 import { conflict, notFound, ruleViolation, validationError } from '#shared/errors';
 import type { Actor, Role } from '#shared/identity/actor';
 import { authorize, licenceScope } from '#shared/identity/policy';
@@ -45,9 +38,7 @@ export async function updateCentre(actor: Actor, input: UpdateCentreInput): Prom
   const updated: Centre = {
     ...current,
     ...Object.fromEntries(Object.entries(changes).filter(([, value]) => value !== undefined)),
-    ...(locations
-      ? { locations: locations.map((l) => ({ ...l, locationId: l.locationId ?? newId() })) }
-      : {}),
+    ...(locations ? { locations: locations.map((l) => ({ ...l, locationId: l.locationId ?? newId() })) } : {}),
     version: current.version + 1,
     updatedAt: new Date().toISOString(),
   };
@@ -98,20 +89,14 @@ export async function updateStaffMember(
     ...member,
     ...(input.role ? { role: input.role } : {}),
     ...(input.status ? { status: input.status } : {}),
-    ...(input.servedPractitionerIds
-      ? { servedPractitionerIds: [...new Set(input.servedPractitionerIds)] }
-      : {}),
+    ...(input.servedPractitionerIds ? { servedPractitionerIds: [...new Set(input.servedPractitionerIds)] } : {}),
   };
   if (next.role !== 'secretary') next.servedPractitionerIds = [];
   assertPractitioners(members, next.servedPractitionerIds, 'body.servedPractitionerIds');
   const managersLeft = members.filter(
     (m) => m.role === 'manager' && m.status === 'active' && m.userId !== userId,
   ).length;
-  if (
-    member.role === 'manager' &&
-    (next.role !== 'manager' || next.status !== 'active') &&
-    managersLeft === 0
-  ) {
+  if (member.role === 'manager' && (next.role !== 'manager' || next.status !== 'active') && managersLeft === 0) {
     throw ruleViolation('last_manager', 'A centre keeps at least one active manager');
   }
   await updateItem({
@@ -227,13 +212,9 @@ export async function revokeInvitation(actor: Actor, invitationId: string) {
 async function assertActivePractitioner(centreId: string, practitionerId: string) {
   const member = await findMembership(centreId, practitionerId);
   if (member?.role !== 'practitioner' || member.status !== 'active') {
-    throw ruleViolation(
-      'not_a_practitioner',
-      'A licence is assigned to an active practitioner of this centre',
-      {
-        fields: [{ field: 'body.practitionerId', message: 'not an active practitioner of this centre' }],
-      },
-    );
+    throw ruleViolation('not_a_practitioner', 'A licence is assigned to an active practitioner of this centre', {
+      fields: [{ field: 'body.practitionerId', message: 'not an active practitioner of this centre' }],
+    });
   }
 }
 
@@ -310,12 +291,7 @@ const historyEntry = (
   extra: { from?: string; to?: string } = {},
 ) => [{ at: new Date().toISOString(), by: actor.userId, action, ...extra }];
 
-export async function updateLicenceFeatures(
-  actor: Actor,
-  licenceId: string,
-  features: string[],
-  version: number,
-) {
+export async function updateLicenceFeatures(actor: Actor, licenceId: string, features: string[], version: number) {
   authorize(actor, 'licence:manage');
   return changeLicence(actor, licenceId, version, {
     set: 'features = :features, history = list_append(history, :entry)',
@@ -323,12 +299,7 @@ export async function updateLicenceFeatures(
   });
 }
 
-export async function transferLicence(
-  actor: Actor,
-  licenceId: string,
-  practitionerId: string,
-  version: number,
-) {
+export async function transferLicence(actor: Actor, licenceId: string, practitionerId: string, version: number) {
   authorize(actor, 'licence:manage');
   const licence = await findLicence(actor.centreId, licenceId);
   if (!licence) throw notFound('licence');

@@ -7,10 +7,7 @@ import type { InitializeHandler, InitializeHandlerArguments, MetadataBearer } fr
 const counts = new Map<string, number>();
 
 export const countRequestsMiddleware =
-  <Output extends MetadataBearer>(
-    next: InitializeHandler<object, Output>,
-    context: { commandName?: string },
-  ) =>
+  <Output extends MetadataBearer>(next: InitializeHandler<object, Output>, context: { commandName?: string }) =>
   async (args: InitializeHandlerArguments<object>) => {
     const name = (context.commandName ?? 'Unknown').replace(/Command$/, '');
     counts.set(name, (counts.get(name) ?? 0) + 1);

@@ -31,17 +31,12 @@ export async function batchGet(keysToGet: TableKey[]): Promise<Item[]> {
   return (out.Responses?.[tableName] ?? []) as Item[];
 }
 
-export async function putItem(
-  item: Item,
-  condition?: { expression: string; names?: Record<string, string> },
-) {
+export async function putItem(item: Item, condition?: { expression: string; names?: Record<string, string> }) {
   await db.send(
     new PutCommand({
       TableName: tableName,
       Item: item,
-      ...(condition
-        ? { ConditionExpression: condition.expression, ExpressionAttributeNames: condition.names }
-        : {}),
+      ...(condition ? { ConditionExpression: condition.expression, ExpressionAttributeNames: condition.names } : {}),
     }),
   );
 }
@@ -100,10 +95,7 @@ export interface PageRequest {
 }
 
 /** One page of an item collection of the table: `pk` = prefix.pk, `sk` begins with prefix.skPrefix. */
-export function queryCollection<T extends Item = Item>(
-  prefix: { pk: string; skPrefix?: string },
-  page: PageRequest,
-) {
+export function queryCollection<T extends Item = Item>(prefix: { pk: string; skPrefix?: string }, page: PageRequest) {
   return queryPage<T>({
     partition: { name: 'pk', value: prefix.pk },
     ...(prefix.skPrefix ? { sort: { name: 'sk', beginsWith: prefix.skPrefix } } : {}),

@@ -46,8 +46,7 @@ export function createHttpHandler<F extends FunctionName, C extends ContractFor<
   for (const route of routesOf(fn)) {
     const id = route.operationId as OperationIdOf<F>;
     const run = implementation[id];
-    if (!run || !contract[id])
-      throw new Error(`Operation ${route.operationId} of ${fn} has no implementation`);
+    if (!run || !contract[id]) throw new Error(`Operation ${route.operationId} of ${fn} has no implementation`);
     table.set(routeKey(route), { route, contract: contract[id], run: run as BoundOperation['run'] });
   }
   const extra = Object.keys(implementation).filter((id) => !routesOf(fn).some((r) => r.operationId === id));
@@ -134,8 +133,7 @@ function validate(schema: z.ZodType | undefined, value: unknown, where: 'path' |
     return undefined;
   }
   const result = schema.safeParse(value);
-  if (!result.success)
-    throw validationError(`The request ${where} is not valid`, zodIssues(result.error, where));
+  if (!result.success) throw validationError(`The request ${where} is not valid`, zodIssues(result.error, where));
   return result.data;
 }
 
@@ -143,11 +141,7 @@ function rawBody(event: HttpEvent): string | undefined {
   if (event.body === undefined || event.body === null || event.body === '') return undefined;
   const text = event.isBase64Encoded ? Buffer.from(event.body, 'base64').toString('utf8') : event.body;
   if (Buffer.byteLength(text, 'utf8') > MAX_BODY_BYTES) {
-    throw new DomainError(
-      'payload_too_large',
-      'payload_too_large',
-      `The body exceeds ${MAX_BODY_BYTES} bytes`,
-    );
+    throw new DomainError('payload_too_large', 'payload_too_large', `The body exceeds ${MAX_BODY_BYTES} bytes`);
   }
   return text;
 }
@@ -155,11 +149,7 @@ function rawBody(event: HttpEvent): string | undefined {
 function parseJsonBody(event: HttpEvent): unknown {
   const text = rawBody(event);
   if (text === undefined)
-    throw validationError(
-      'A JSON body is required',
-      [{ field: 'body', message: 'required' }],
-      'body_required',
-    );
+    throw validationError('A JSON body is required', [{ field: 'body', message: 'required' }], 'body_required');
   const contentType = event.headers?.['content-type'] ?? '';
   if (!/^application\/(?:[\w.+-]+\+)?json\b/i.test(contentType)) {
     throw new DomainError(

@@ -70,9 +70,7 @@ export function errorToProblem(error: unknown, requestId: string, instance: stri
   if (error instanceof DomainError) {
     const status = statusOf[error.kind];
     const { retryAfterSeconds, ...details } = error.details;
-    const headers: Record<string, string> = retryAfterSeconds
-      ? { 'retry-after': String(retryAfterSeconds) }
-      : {};
+    const headers: Record<string, string> = retryAfterSeconds ? { 'retry-after': String(retryAfterSeconds) } : {};
     return problemResponse(status, error.code, error.message, requestId, instance, details, headers);
   }
   if (error instanceof ZodError) {

@@ -1,13 +1,6 @@
 import { tableName } from '#shared/db/client';
 import { keys } from '#shared/db/keys';
-import {
-  findEntity,
-  type Item,
-  queryCollection,
-  queryIndex,
-  stripKeys,
-  type TransactItem,
-} from '#shared/db/table';
+import { findEntity, type Item, queryCollection, queryIndex, stripKeys, type TransactItem } from '#shared/db/table';
 import type { Role } from '#shared/identity/actor';
 import type { Membership } from '#shared/identity/schemas';
 
@@ -72,8 +65,7 @@ export interface RefreshToken {
   usedAt?: string;
 }
 
-export const findRefreshToken = (tokenHash: string) =>
-  findEntity<RefreshToken>(keys.refreshToken(tokenHash), true);
+export const findRefreshToken = (tokenHash: string) => findEntity<RefreshToken>(keys.refreshToken(tokenHash), true);
 
 export const signInEvents = (userId: string, limit: number, startKey?: Item) =>
   queryCollection(keys.signInPrefix(userId), { limit, startKey, newestFirst: true });

@@ -145,8 +145,7 @@ export async function signIn(
   const deviceKey = deviceKeyOf(input.deviceId, meta);
 
   if (credential.totpSecret || membership.role === 'manager') {
-    if (!credential.totpSecret)
-      throw forbidden('Managers must enrol a second factor', 'mfa_enrolment_required');
+    if (!credential.totpSecret) throw forbidden('Managers must enrol a second factor', 'mfa_enrolment_required');
     await recordSignIn(userId, 'mfa_required', meta, membership.centreId);
     return {
       mfaRequired: true as const,
@@ -210,8 +209,7 @@ async function chooseMembership(userId: string, centreId: string | undefined): P
     return chosen;
   }
   if (active.length === 1) return active[0]!;
-  if (active.length === 0)
-    throw forbidden('This account has no active centre membership', 'no_active_membership');
+  if (active.length === 0) throw forbidden('This account has no active centre membership', 'no_active_membership');
   throw conflict('centre_choice_required', 'This account belongs to several centres: repeat with centreId', {
     centres: active.map((m) => ({ centreId: m.centreId, centreName: m.centreName, role: m.role })),
   });
@@ -334,10 +332,7 @@ export async function refreshSession(input: { refreshToken: string }) {
   if (!token || token.expiresAt < new Date().toISOString()) throw invalid;
   if (token.usedAt) {
     await revokeSession(token.sessionId, 'refresh_token_reused');
-    throw unauthenticated(
-      'This refresh token was already used; the session is revoked',
-      'refresh_token_reused',
-    );
+    throw unauthenticated('This refresh token was already used; the session is revoked', 'refresh_token_reused');
   }
   const membership = await findMembership(token.centreId, token.userId);
   if (membership?.status !== 'active') throw invalid;
@@ -368,10 +363,7 @@ export async function refreshSession(input: { refreshToken: string }) {
     const failed = transactionConditionFailed(error);
     if (failed.includes(0)) {
       await revokeSession(token.sessionId, 'refresh_token_reused');
-      throw unauthenticated(
-        'This refresh token was already used; the session is revoked',
-        'refresh_token_reused',
-      );
+      throw unauthenticated('This refresh token was already used; the session is revoked', 'refresh_token_reused');
     }
     if (failed.includes(1)) throw unauthenticated('The session was revoked', 'session_revoked');
     throw error;
@@ -407,8 +399,7 @@ export async function me(actor: Actor) {
     email: user.email,
     firstName: user.firstName,
     lastName: user.lastName,
-    totpEnabled:
-      memberships.some((m) => m.role === 'manager') || Boolean((user as unknown as Item).totpEnabled),
+    totpEnabled: memberships.some((m) => m.role === 'manager') || Boolean((user as unknown as Item).totpEnabled),
     current: { centreId: actor.centreId, role: actor.role },
     memberships,
   };
@@ -427,11 +418,8 @@ export async function startTotpEnrolment(actor: Actor) {
 }
 
 export async function confirmTotpEnrolment(actor: Actor, code: string) {
-  const user = (await findUser(actor.userId)) as
-    | (Item & { email: string; totpPendingSecret?: string })
-    | undefined;
-  if (!user?.totpPendingSecret)
-    throw conflict('no_pending_enrolment', 'Start the enrolment first (POST /me/totp)');
+  const user = (await findUser(actor.userId)) as (Item & { email: string; totpPendingSecret?: string }) | undefined;
+  if (!user?.totpPendingSecret) throw conflict('no_pending_enrolment', 'Start the enrolment first (POST /me/totp)');
   const step = matchTotp(user.totpPendingSecret, code);
   if (step === undefined)
     throw new DomainError('validation', 'invalid_code', 'The code is not correct', {
@@ -483,10 +471,7 @@ export async function acceptInvitation(input: {
 
   if (existingCredential) {
     if (!(await verifyPassword(input.password, String(existingCredential.passwordHash)))) {
-      throw unauthenticated(
-        'This e-mail already has an account: give its password to join',
-        'invalid_credentials',
-      );
+      throw unauthenticated('This e-mail already has an account: give its password to join', 'invalid_credentials');
     }
     userId = String(existingCredential.userId);
     const user = await findUser(userId);

@@ -20,10 +20,7 @@ export function signingKey(): Promise<SigningKey> {
   keyPromise ??= loadKey()
     .then(async (raw) => ({
       raw,
-      hmac: await webcrypto.subtle.importKey('raw', raw, { name: 'HMAC', hash: 'SHA-256' }, false, [
-        'sign',
-        'verify',
-      ]),
+      hmac: await webcrypto.subtle.importKey('raw', raw, { name: 'HMAC', hash: 'SHA-256' }, false, ['sign', 'verify']),
     }))
     .catch((error) => {
       keyPromise = undefined;
@@ -38,7 +35,6 @@ async function loadKey(): Promise<Uint8Array> {
   const { SecretsManagerClient, GetSecretValueCommand } = await import('@aws-sdk/client-secrets-manager');
   const client = new SecretsManagerClient({ region: config.region });
   const out = await client.send(new GetSecretValueCommand({ SecretId: config.jwtSecretArn }));
-  if (!out.SecretString || out.SecretString.length < 32)
-    throw new Error('JWT signing secret is missing or too short');
+  if (!out.SecretString || out.SecretString.length < 32) throw new Error('JWT signing secret is missing or too short');
   return new TextEncoder().encode(out.SecretString);
 }

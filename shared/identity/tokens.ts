@@ -73,10 +73,8 @@ async function verify(token: string) {
     });
     return payload;
   } catch (error) {
-    if (error instanceof joseErrors.JWTExpired)
-      throw unauthenticated('The token has expired', 'token_expired');
-    if (error instanceof joseErrors.JOSEError)
-      throw unauthenticated('The token is not valid', 'invalid_token');
+    if (error instanceof joseErrors.JWTExpired) throw unauthenticated('The token has expired', 'token_expired');
+    if (error instanceof joseErrors.JOSEError) throw unauthenticated('The token is not valid', 'invalid_token');
     throw error;
   }
 }

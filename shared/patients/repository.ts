@@ -27,12 +27,7 @@ export function patientItem(patient: Patient): Item {
     ...keys.patient(patient.centreId, patient.patientId),
     ...keys.patientsOfCentreIndex(patient.centreId, name),
     ...keys.patientsOfPractitionerIndex(patient.centreId, patient.practitionerId, name),
-    ...keys.patientsByBirthDateIndex(
-      patient.centreId,
-      patient.birthDate,
-      patient.practitionerId,
-      patient.patientId,
-    ),
+    ...keys.patientsByBirthDateIndex(patient.centreId, patient.birthDate, patient.practitionerId, patient.patientId),
     entity: 'Patient',
     ...patient,
   };

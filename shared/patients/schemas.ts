@@ -1,14 +1,7 @@
 import * as z from 'zod';
 import { addressSchema } from '#shared/centres/schemas';
 import { ulidSchema } from '#shared/ids';
-import {
-  emailSchema,
-  isoDateSchema,
-  localeSchema,
-  nameSchema,
-  pageQuery,
-  phoneSchema,
-} from '#shared/schemas';
+import { emailSchema, isoDateSchema, localeSchema, nameSchema, pageQuery, phoneSchema } from '#shared/schemas';
 
 /** Belgian mutual insurer organisations (DOMAIN.md): eFact batches go per organisation. */
 export const insurerOrganisations = ['100', '200', '300', '306', '400', '500', '600', '900'] as const;
@@ -85,10 +78,7 @@ type Optionals = typeof optionalFields;
 type Lists = typeof listFields;
 type Required = typeof requiredFields;
 
-const mapValues = <T extends Record<string, z.ZodType>, R extends z.ZodType>(
-  shape: T,
-  f: (s: T[keyof T]) => R,
-) =>
+const mapValues = <T extends Record<string, z.ZodType>, R extends z.ZodType>(shape: T, f: (s: T[keyof T]) => R) =>
   Object.fromEntries(Object.entries(shape).map(([k, s]) => [k, f(s as T[keyof T])])) as { [K in keyof T]: R };
 
 export const createPatientSchema = z.strictObject({
@@ -159,13 +149,7 @@ export const patientSummarySchema = patientSchema.pick({
 export const listPatientsQuery = z
   .strictObject({
     ...pageQuery,
-    lastName: z
-      .string()
-      .trim()
-      .min(1)
-      .max(100)
-      .optional()
-      .describe('Last-name prefix (accents and case ignored)'),
+    lastName: z.string().trim().min(1).max(100).optional().describe('Last-name prefix (accents and case ignored)'),
     phone: phoneSchema.optional().describe('Patient or related person phone'),
     birthDate: isoDateSchema.optional(),
     practitionerId: ulidSchema.optional().describe("Only this practitioner's patients"),

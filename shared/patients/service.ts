@@ -48,13 +48,9 @@ export function viewOf(actor: Actor, patient: Patient) {
 async function assertActivePractitioner(centreId: string, practitionerId: string, field: string) {
   const member = await findMembership(centreId, practitionerId);
   if (member?.role !== 'practitioner' || member.status !== 'active') {
-    throw ruleViolation(
-      'not_a_practitioner',
-      'Patients are followed by an active practitioner of this centre',
-      {
-        fields: [{ field, message: 'not an active practitioner of this centre' }],
-      },
-    );
+    throw ruleViolation('not_a_practitioner', 'Patients are followed by an active practitioner of this centre', {
+      fields: [{ field, message: 'not an active practitioner of this centre' }],
+    });
   }
 }
 
@@ -170,12 +166,7 @@ async function saveIfUnchanged(
   }
 }
 
-export async function updatePatient(
-  actor: Actor,
-  patientId: string,
-  input: UpdatePatientInput,
-  meta: RequestMeta,
-) {
+export async function updatePatient(actor: Actor, patientId: string, input: UpdatePatientInput, meta: RequestMeta) {
   authorize(actor, 'patient:update');
   assertNoClinicalFields(actor, input);
   const before = await visiblePatient(actor, patientId);

@@ -148,9 +148,7 @@ describe('staff and invitations', () => {
 
     expect(accepted.status).toBe(201);
     expect(reused.status).toBe(404);
-    expect(
-      staff.body.items.find((m: { email: string }) => m.email === 'remote.secretary@example.test'),
-    ).toMatchObject({
+    expect(staff.body.items.find((m: { email: string }) => m.email === 'remote.secretary@example.test')).toMatchObject({
       role: 'secretary',
       servedPractitionerIds: [w.practitioner.userId],
     });

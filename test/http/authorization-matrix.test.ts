@@ -6,15 +6,7 @@ import * as identity from '#shared/identity/service';
 import { currentTotp } from '#shared/identity/totp';
 import * as patients from '#shared/patients/service';
 import { call } from '../support/api';
-import {
-  buildCentre,
-  type CentreWorld,
-  invite,
-  meta,
-  newPatient,
-  PASSWORD,
-  type Staff,
-} from '../support/world';
+import { buildCentre, type CentreWorld, invite, meta, newPatient, PASSWORD, type Staff } from '../support/world';
 
 /**
  * Every route × every caller: anonymous, the centre's manager, a practitioner (own data),
@@ -22,14 +14,7 @@ import {
  * manager of another centre. The table must list every route of the route table. Each call's
  * DynamoDB requests are counted and checked against the budget declared in the route table.
  */
-const callers = [
-  'anonymous',
-  'manager',
-  'practitioner',
-  'otherPractitioner',
-  'secretary',
-  'foreignManager',
-] as const;
+const callers = ['anonymous', 'manager', 'practitioner', 'otherPractitioner', 'secretary', 'foreignManager'] as const;
 type Caller = (typeof callers)[number];
 
 interface Req {
@@ -156,9 +141,7 @@ const matrix: Record<OperationId, Case> = {
   confirmTotpEnrolment: {
     request: async (who) => {
       const actor = actorOf(who);
-      const enrolment = actor
-        ? await identity.startTotpEnrolment(actor.actor)
-        : { secret: 'JBSWY3DPEHPK3PXP' };
+      const enrolment = actor ? await identity.startTotpEnrolment(actor.actor) : { secret: 'JBSWY3DPEHPK3PXP' };
       return { method: 'POST', url: '/me/totp/confirm', body: { code: currentTotp(enrolment.secret) } };
     },
     expect: staffOnly(204),

@@ -24,9 +24,7 @@ describe('sample events (events/http)', () => {
     expect((await run('sign-in-malformed.json')).statusCode).toBe(400);
     expect((await run('sign-in.json')).statusCode).toBe(401);
     const list = await run('list-patients.json');
-    expect(JSON.parse(list.body ?? '{}').items.map((p: { patientId: string }) => p.patientId)).toEqual([
-      w.patientId,
-    ]);
+    expect(JSON.parse(list.body ?? '{}').items.map((p: { patientId: string }) => p.patientId)).toEqual([w.patientId]);
     expect((await run('get-patient.json')).statusCode).toBe(200);
   });
 });

@@ -29,8 +29,6 @@ describe('createHttpHandler for a function with staff routes', () => {
   it('refuses to build without an authentication step', async () => {
     const { patientsContract } = await import('#shared/patients/contract');
 
-    expect(() => createHttpHandler('patients', patientsContract, {} as never)).toThrow(
-      /pass an authenticate function/,
-    );
+    expect(() => createHttpHandler('patients', patientsContract, {} as never)).toThrow(/pass an authenticate function/);
   });
 });

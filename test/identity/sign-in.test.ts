@@ -20,8 +20,7 @@ async function signUpManager(email: string) {
 }
 
 /** A TOTP code of another 30-s step than `now`, so a replay check does not trip the test itself. */
-const codeAt = (secret: string, offsetSteps: number) =>
-  currentTotp(secret, Date.now() + offsetSteps * 30_000);
+const codeAt = (secret: string, offsetSteps: number) => currentTotp(secret, Date.now() + offsetSteps * 30_000);
 
 describe('sign-up and manager sign-in with a second factor', () => {
   let manager: { centreId: string; userId: string; totp: { secret: string } };
@@ -177,10 +176,7 @@ describe('sessions', () => {
     const devices = await call('GET', '/me/devices', { token: tokens.accessToken });
 
     expect(history.status).toBe(200);
-    expect(history.body.items.map((e: { outcome: string }) => e.outcome)).toEqual([
-      'success',
-      'mfa_required',
-    ]);
+    expect(history.body.items.map((e: { outcome: string }) => e.outcome)).toEqual(['success', 'mfa_required']);
     expect(devices.body.items).toHaveLength(1);
     expect(devices.body.items[0]).toMatchObject({ userAgent: 'centrum-tests' });
   });

@@ -8,10 +8,7 @@ import { buildApp, removeSynthOutput, synthTimeout } from './fixture';
 
 /** Synthesized CloudFormation is untyped JSON, walked by the assertions below. */
 type CfnJson = any;
-type Resources = Record<
-  string,
-  { Type: string; Properties: Record<string, CfnJson>; DeletionPolicy?: string }
->;
+type Resources = Record<string, { Type: string; Properties: Record<string, CfnJson>; DeletionPolicy?: string }>;
 
 const onlyResource = (template: Template, type: string) => {
   const found = Object.entries(template.findResources(type) as Resources);
@@ -101,9 +98,7 @@ describe('Centrum stacks', () => {
       // Prepare
       const table = onlyResource(devData, 'AWS::DynamoDB::GlobalTable');
       // Assess
-      expect(table.Properties.KeySchema).toEqual(
-        keySchema(tableDefinition.partitionKey, tableDefinition.sortKey),
-      );
+      expect(table.Properties.KeySchema).toEqual(keySchema(tableDefinition.partitionKey, tableDefinition.sortKey));
       expect(table.Properties.TimeToLiveSpecification).toEqual({
         AttributeName: tableDefinition.timeToLiveAttribute,
         Enabled: true,
@@ -145,20 +140,18 @@ describe('Centrum stacks', () => {
       expect(dev.data.terminationProtection).toBe(false);
     });
 
-    it.each([
-      'AWS::KMS::Key',
-      'AWS::DynamoDB::GlobalTable',
-      'AWS::S3::Bucket',
-      'AWS::SecretsManager::Secret',
-    ])('retains every %s when the stack is deleted or the resource replaced', (type) => {
-      // Prepare
-      const resources = Object.values(devData.findResources(type));
-      // Assess
-      expect(resources.length).toBeGreaterThan(0);
-      for (const resource of resources) {
-        expect(resource).toMatchObject({ DeletionPolicy: 'Retain', UpdateReplacePolicy: 'Retain' });
-      }
-    });
+    it.each(['AWS::KMS::Key', 'AWS::DynamoDB::GlobalTable', 'AWS::S3::Bucket', 'AWS::SecretsManager::Secret'])(
+      'retains every %s when the stack is deleted or the resource replaced',
+      (type) => {
+        // Prepare
+        const resources = Object.values(devData.findResources(type));
+        // Assess
+        expect(resources.length).toBeGreaterThan(0);
+        for (const resource of resources) {
+          expect(resource).toMatchObject({ DeletionPolicy: 'Retain', UpdateReplacePolicy: 'Retain' });
+        }
+      },
+    );
 
     it('keeps the documents bucket private, versioned, KMS-encrypted, logged and TLS-only', () => {
       // Prepare
@@ -166,9 +159,7 @@ describe('Centrum stacks', () => {
       const buckets = devData.findResources('AWS::S3::Bucket', {
         Properties: {
           BucketEncryption: {
-            ServerSideEncryptionConfiguration: [
-              { ServerSideEncryptionByDefault: { SSEAlgorithm: 'aws:kms' } },
-            ],
+            ServerSideEncryptionConfiguration: [{ ServerSideEncryptionByDefault: { SSEAlgorithm: 'aws:kms' } }],
           },
         },
       });
@@ -224,9 +215,7 @@ describe('Centrum stacks', () => {
   describe('api stack', () => {
     const functionsByName = (template: Template) => {
       const byName = new Map<string, { logicalId: string; Properties: Record<string, CfnJson> }>();
-      for (const [logicalId, fn] of Object.entries(
-        template.findResources('AWS::Lambda::Function') as Resources,
-      )) {
+      for (const [logicalId, fn] of Object.entries(template.findResources('AWS::Lambda::Function') as Resources)) {
         const service: string = fn.Properties.Environment.Variables.POWERTOOLS_SERVICE_NAME;
         byName.set(service.replace(/^centrum-/, ''), { logicalId, Properties: fn.Properties });
       }

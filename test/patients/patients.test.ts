@@ -265,14 +265,14 @@ describe('transfer (R4) and audit trail (P5)', () => {
     const trail = await call('GET', `/patients/${id}/audit`, { token: w.manager.token });
 
     expect(trail.status).toBe(200);
-    expect(
-      trail.body.items.map((e: { action: string; actorRole: string }) => `${e.action}:${e.actorRole}`),
-    ).toEqual(['patient.update:practitioner', 'patient.read:secretary', 'patient.create:practitioner']);
+    expect(trail.body.items.map((e: { action: string; actorRole: string }) => `${e.action}:${e.actorRole}`)).toEqual([
+      'patient.update:practitioner',
+      'patient.read:secretary',
+      'patient.create:practitioner',
+    ]);
     expect(trail.body.items[0].fields).toEqual(['email']);
     expect(trail.body.items[0].requestId).toEqual(expect.any(String));
-    const stored = (await allItems()).filter(
-      (i) => i.entity && (i.entity as { S: string }).S === 'AuditEvent',
-    );
+    const stored = (await allItems()).filter((i) => i.entity && (i.entity as { S: string }).S === 'AuditEvent');
     expect(JSON.stringify(stored)).not.toContain('audited@example.test');
   });
 

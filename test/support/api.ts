@@ -21,11 +21,7 @@ export interface CallOptions {
   sourceIp?: string;
 }
 
-export async function call<T = any>(
-  method: string,
-  url: string,
-  options: CallOptions = {},
-): Promise<ApiResponse<T>> {
+export async function call<T = any>(method: string, url: string, options: CallOptions = {}): Promise<ApiResponse<T>> {
   handlers ??= await loadHandlers();
   const body =
     options.rawBody !== undefined

@@ -83,11 +83,7 @@ export async function buildCentre(name = `Centre ${unique()}`): Promise<CentreWo
   const otherPractitioner = await invite(manager.actor, 'practitioner');
   const secretary = await invite(manager.actor, 'secretary', [practitioner.userId]);
   const patient = await patients.createPatient(practitioner.actor, newPatient({ lastName: 'Lambert' }), meta);
-  const otherPatient = await patients.createPatient(
-    otherPractitioner.actor,
-    newPatient({ lastName: 'Claes' }),
-    meta,
-  );
+  const otherPatient = await patients.createPatient(otherPractitioner.actor, newPatient({ lastName: 'Claes' }), meta);
   return {
     centreId: signUp.centreId,
     managerTotpSecret: signUp.totp.secret,
