@@ -85,7 +85,7 @@ describe('junk thrown at every route', () => {
             expect(await itemCount()).toBe(before);
           }
         }),
-        { numRuns: 25 },
+        { numRuns: Number(process.env.JUNK_RUNS ?? 25) },
       );
     },
   );
