@@ -8,26 +8,15 @@
  * serves until it is terminated. Request counting is OFF here. Answers the IPC message `cpu` with
  * its process.cpuUsage().
  */
-import { randomBytes, randomUUID } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
 import { createServer, type Server } from 'node:http';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient, GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
 import { monotonicFactory } from 'ulidx';
+import { useLocalEngineEnv } from './lib';
 
-Object.assign(process.env, {
-  TABLE_NAME: process.env.TABLE_NAME ?? `centrum-bench-http-${randomBytes(4).toString('hex')}`,
-  BUCKET_NAME: 'centrum-bench-documents',
-  JWT_SECRET: process.env.JWT_SECRET ?? randomBytes(32).toString('base64url'),
-  AWS_REGION: 'eu-west-3',
-  AWS_ACCESS_KEY_ID: 'S3RVER',
-  AWS_SECRET_ACCESS_KEY: 'S3RVER',
-  STAGE: 'bench',
-  LOG_LEVEL: 'SILENT',
-  TZ: 'UTC',
-});
 delete process.env.CENTRUM_COUNT_REQUESTS;
-const endpoint = process.env.DYNAMODB_ENDPOINT;
-if (!endpoint) throw new Error('DYNAMODB_ENDPOINT is not set (run through npm run bench)');
+const endpoint = useLocalEngineEnv('centrum-bench-http');
 const tableName = process.env.TABLE_NAME!;
 
 // Only now: every #shared module reads its configuration at import time.

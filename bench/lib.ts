@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
@@ -134,4 +135,25 @@ export interface Target {
   target: string;
   measured: string;
   pass: boolean;
+}
+
+/**
+ * Environment of a bench child that runs the handlers against the local engine (DYNAMODB_ENDPOINT
+ * comes from the parent). Must run before any #shared module is imported: they read it at import.
+ */
+export function useLocalEngineEnv(tablePrefix: string): string {
+  Object.assign(process.env, {
+    TABLE_NAME: process.env.TABLE_NAME ?? `${tablePrefix}-${randomBytes(4).toString('hex')}`,
+    BUCKET_NAME: 'centrum-bench-documents',
+    JWT_SECRET: process.env.JWT_SECRET ?? randomBytes(32).toString('base64url'),
+    AWS_REGION: 'eu-west-3',
+    AWS_ACCESS_KEY_ID: 'S3RVER',
+    AWS_SECRET_ACCESS_KEY: 'S3RVER',
+    STAGE: 'bench',
+    LOG_LEVEL: 'SILENT',
+    TZ: 'UTC',
+  });
+  const endpoint = process.env.DYNAMODB_ENDPOINT;
+  if (!endpoint) throw new Error('DYNAMODB_ENDPOINT is not set (run through npm run bench)');
+  return endpoint;
 }

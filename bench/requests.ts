@@ -4,25 +4,13 @@
  * path, with the authorization matrix's requests, through the local adapter's `invoke`
  * (the deployed handlers, no socket). Run by bench/run.ts with the engine endpoint in the env.
  */
-import { randomBytes } from 'node:crypto';
 import type { Budget, OperationId } from '#shared/http/routes';
 import type { Caller } from '../test/support/route-matrix';
-import { writeChildResult } from './lib';
+import { useLocalEngineEnv, writeChildResult } from './lib';
 
-Object.assign(process.env, {
-  TABLE_NAME: process.env.TABLE_NAME ?? `centrum-bench-requests-${randomBytes(4).toString('hex')}`,
-  BUCKET_NAME: 'centrum-bench-documents',
-  JWT_SECRET: process.env.JWT_SECRET ?? randomBytes(32).toString('base64url'),
-  AWS_REGION: 'eu-west-3',
-  AWS_ACCESS_KEY_ID: 'S3RVER',
-  AWS_SECRET_ACCESS_KEY: 'S3RVER',
-  STAGE: 'bench',
-  LOG_LEVEL: 'SILENT',
-  CENTRUM_COUNT_REQUESTS: '1',
-  TZ: 'UTC',
-});
-const endpoint = process.env.DYNAMODB_ENDPOINT;
-if (!endpoint) throw new Error('DYNAMODB_ENDPOINT is not set (run through npm run bench)');
+process.env.CENTRUM_COUNT_REQUESTS = '1';
+
+const endpoint = useLocalEngineEnv('centrum-bench-requests');
 
 // Only now: every #shared module reads its configuration at import time.
 const { ensureTable } = await import('../scripts/local/engines');
