@@ -31,8 +31,7 @@ import {
 import type { Membership } from '#shared/identity/schemas';
 import {
   assertNotThrottled,
-  recordAccountFailure,
-  recordClientAttempt,
+  recordFailure,
   resetAccountFailures,
   type ThrottleKeys,
   throttleKeys,
@@ -130,13 +129,12 @@ export async function signIn(
 ) {
   const tk = throttleKeys(input.email, meta.sourceIp);
   const credential = await checkThrottles(tk, keys.credential(input.email));
-  await recordClientAttempt(tk);
 
   const passwordOk = credential
     ? await verifyPassword(input.password, credential.passwordHash as string)
     : await verifyPassword(input.password, await decoyHash()).then(() => false);
   if (!credential || !passwordOk) {
-    await recordAccountFailure(tk);
+    await recordFailure(tk);
     if (credential) await recordSignIn(String(credential.userId), 'invalid_password', meta);
     throw unauthenticated('The e-mail or password is not correct', 'invalid_credentials');
   }
@@ -163,13 +161,12 @@ export async function verifyMfa(input: { mfaToken: string; code: string }, meta:
   const email = claims.deviceKey.slice(separator + 1);
   const tk = throttleKeys(email, meta.sourceIp);
   const credential = await checkThrottles(tk, keys.credential(email));
-  await recordClientAttempt(tk);
   if (!credential?.totpSecret || credential.userId !== claims.userId)
     throw unauthenticated('The sign-in challenge is not valid', 'invalid_mfa_token');
 
   const step = matchTotp(String(credential.totpSecret), input.code);
   if (step === undefined || step <= Number(credential.lastTotpStep ?? -1)) {
-    await recordAccountFailure(tk);
+    await recordFailure(tk);
     await recordSignIn(claims.userId, 'invalid_code', meta, claims.centreId);
     throw unauthenticated('The code is not correct or was already used', 'invalid_code');
   }

@@ -12,12 +12,13 @@ import { DomainError } from '#shared/errors';
  *   even checked, so neither a new attempt nor the right password resets or shortens the lock.
  *   Only a successful sign-in after the lock clears the failure count; once past the threshold,
  *   each further failure locks again (one try per lock period).
- * - client (source IP): at most MAX_CLIENT_ATTEMPTS attempts per fixed 15-minute window, whatever
- *   the outcome.
+ * - client (source IP): at most MAX_CLIENT_FAILURES failed attempts (any account, known or not)
+ *   per fixed 15-minute window. Successful sign-ins do not count: a whole practice signing in at
+ *   8:00 from one public IP must not lock itself out.
  */
 export const MAX_ACCOUNT_FAILURES = 5;
 export const LOCK_MS = 15 * 60 * 1000;
-export const MAX_CLIENT_ATTEMPTS = 30;
+export const MAX_CLIENT_FAILURES = 30;
 export const CLIENT_WINDOW_MS = 15 * 60 * 1000;
 
 const hash = (value: string) => createHash('sha256').update(value).digest('base64url').slice(0, 32);
@@ -40,7 +41,7 @@ export function assertNotThrottled(
   tk: ThrottleKeys,
   now = Date.now(),
 ) {
-  if (Number(client?.attempts ?? 0) >= MAX_CLIENT_ATTEMPTS) {
+  if (Number(client?.failures ?? 0) >= MAX_CLIENT_FAILURES) {
     throw new DomainError(
       'too_many_requests',
       'too_many_attempts',
@@ -64,22 +65,22 @@ export function assertNotThrottled(
   }
 }
 
-export async function recordClientAttempt(tk: ThrottleKeys) {
-  await updateItem({
-    Key: tk.client,
-    UpdateExpression: 'ADD attempts :one SET #ttl = :ttl',
-    ExpressionAttributeNames: { '#ttl': 'ttl' },
-    ExpressionAttributeValues: { ':one': 1, ':ttl': Math.ceil(tk.windowEnd / 1000) + 3600 },
-  });
-}
-
-export async function recordAccountFailure(tk: ThrottleKeys, now = Date.now()) {
-  await updateItem({
-    Key: tk.account,
-    UpdateExpression: 'ADD failures :one SET lastFailureAt = :now, #ttl = :ttl',
-    ExpressionAttributeNames: { '#ttl': 'ttl' },
-    ExpressionAttributeValues: { ':one': 1, ':now': now, ':ttl': Math.ceil((now + 24 * 3600 * 1000) / 1000) },
-  });
+/** A failed password or code: counts against the account and the client. */
+export async function recordFailure(tk: ThrottleKeys, now = Date.now()) {
+  await Promise.all([
+    updateItem({
+      Key: tk.client,
+      UpdateExpression: 'ADD failures :one SET #ttl = :ttl',
+      ExpressionAttributeNames: { '#ttl': 'ttl' },
+      ExpressionAttributeValues: { ':one': 1, ':ttl': Math.ceil(tk.windowEnd / 1000) + 3600 },
+    }),
+    updateItem({
+      Key: tk.account,
+      UpdateExpression: 'ADD failures :one SET lastFailureAt = :now, #ttl = :ttl',
+      ExpressionAttributeNames: { '#ttl': 'ttl' },
+      ExpressionAttributeValues: { ':one': 1, ':now': now, ':ttl': Math.ceil((now + 24 * 3600 * 1000) / 1000) },
+    }),
+  ]);
 }
 
 /** Part of the successful sign-in transaction: clears the failure count. */

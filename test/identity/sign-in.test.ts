@@ -1,8 +1,8 @@
 import { beforeAll, describe, expect, it, onTestFinished, vi } from 'vitest';
-import { MAX_ACCOUNT_FAILURES } from '#shared/identity/throttle';
+import { MAX_ACCOUNT_FAILURES, MAX_CLIENT_FAILURES } from '#shared/identity/throttle';
 import { currentTotp } from '#shared/identity/totp';
 import { call } from '../support/api';
-import { PASSWORD } from '../support/world';
+import { buildCentre, PASSWORD } from '../support/world';
 
 const signUpBody = (email: string) => ({
   centre: { name: 'Centre Test', timeZone: 'Europe/Brussels', locale: 'fr-BE' },
@@ -122,25 +122,33 @@ describe('sign-in throttling', () => {
     expect(res.body.code).toBe('invalid_credentials');
   });
 
-  it('limits attempts per client address whatever the account', async () => {
+  it('limits failed attempts per client address whatever the account; successful sign-ins do not count', async () => {
     // The limit counts per fixed 15-minute window: pin the clock inside one window, so the test
     // cannot straddle a boundary.
     vi.useFakeTimers({ toFake: ['Date'], now: new Date('2026-11-23T10:07:00Z') });
     onTestFinished(() => {
       vi.useRealTimers();
     });
+    const w = await buildCentre('Shared office IP');
     const ip = freshIp();
-    const statuses: number[] = [];
-    for (let i = 0; i < 32; i++) {
+    const signInPractitioner = () =>
+      call('POST', '/auth/sign-in', { body: { email: w.practitioner.email, password: PASSWORD }, sourceIp: ip });
+    const successes = [await signInPractitioner(), await signInPractitioner(), await signInPractitioner()];
+    const failures: number[] = [];
+    for (let i = 0; i < MAX_CLIENT_FAILURES + 2; i++) {
       const res = await call('POST', '/auth/sign-in', {
         body: { email: `x${i}@example.test`, password: 'p' },
         sourceIp: ip,
       });
-      statuses.push(res.status);
+      failures.push(res.status);
     }
+    const afterLimit = await signInPractitioner();
 
-    expect(statuses.slice(0, 30).every((s) => s === 401)).toBe(true);
-    expect(statuses.slice(30)).toEqual([429, 429]);
+    expect(successes.map((r) => r.status)).toEqual([200, 200, 200]);
+    expect(failures.slice(0, MAX_CLIENT_FAILURES).every((s) => s === 401)).toBe(true);
+    expect(failures.slice(MAX_CLIENT_FAILURES)).toEqual([429, 429]);
+    expect(afterLimit.status).toBe(429);
+    expect(afterLimit.body.code).toBe('too_many_attempts');
   });
 });
 
