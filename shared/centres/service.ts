@@ -14,7 +14,8 @@ import { type Item, putItem, stripKeys, transactionConditionFailed, transactWrit
 import { conflict, notFound, ruleViolation, validationError } from '#shared/errors';
 import type { Actor, Role } from '#shared/identity/actor';
 import { authorize, licenceScope } from '#shared/identity/policy';
-import { findMembership, membersOfCentre } from '#shared/identity/repository';
+import { findCredential, findMembership, membersOfCentre } from '#shared/identity/repository';
+import { queryPatients } from '#shared/patients/repository';
 import type { Membership } from '#shared/identity/schemas';
 import { hashToken, newOpaqueToken } from '#shared/identity/tokens';
 import { newId } from '#shared/ids';
@@ -98,6 +99,25 @@ export async function updateStaffMember(
   ).length;
   if (member.role === 'manager' && (next.role !== 'manager' || next.status !== 'active') && managersLeft === 0) {
     throw ruleViolation('last_manager', 'A centre keeps at least one active manager');
+  }
+  if (next.role === 'manager' && member.role !== 'manager') {
+    // Managers must sign in with a second factor, and cannot enrol one once they are managers.
+    const credential = await findCredential(member.email);
+    if (!credential?.totpSecret) {
+      throw ruleViolation(
+        'mfa_enrolment_required',
+        'The person must enrol a second factor (POST /me/totp) before becoming a manager',
+      );
+    }
+  }
+  if (member.role === 'practitioner' && next.role !== 'practitioner') {
+    const followed = await queryPatients({ by: 'practitioner', centreId: actor.centreId, practitionerId: userId }, 1);
+    if (followed.items.length > 0) {
+      throw ruleViolation(
+        'practitioner_has_patients',
+        "Transfer this practitioner's patients before changing the role",
+      );
+    }
   }
   await updateItem({
     Key: keys.membership(actor.centreId, userId),

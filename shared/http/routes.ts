@@ -207,7 +207,7 @@ export const routes = [
     function: 'centres',
     auth: 'staff',
     summary: 'Change a staff member (served practitioners, status)',
-    budget: { GetItem: 1, Query: 1, UpdateItem: 1 },
+    budget: { GetItem: 2, Query: 2, UpdateItem: 1 },
   }),
   route({
     operationId: 'createInvitation',

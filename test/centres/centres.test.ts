@@ -194,3 +194,25 @@ describe('staff and invitations', () => {
     expect(res.status).toBe(404);
   });
 });
+
+describe('role changes', () => {
+  it('promotes to manager only someone who has enrolled a second factor', async () => {
+    const res = await call('PATCH', `/centre/staff/${w.secretary.userId}`, {
+      token: w.manager.token,
+      body: { role: 'manager' },
+    });
+
+    expect(res.status).toBe(422);
+    expect(res.body.code).toBe('mfa_enrolment_required');
+  });
+
+  it('keeps the role of a practitioner who still follows patients', async () => {
+    const res = await call('PATCH', `/centre/staff/${w.practitioner.userId}`, {
+      token: w.manager.token,
+      body: { role: 'secretary' },
+    });
+
+    expect(res.status).toBe(422);
+    expect(res.body.code).toBe('practitioner_has_patients');
+  });
+});
