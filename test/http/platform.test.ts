@@ -1,3 +1,4 @@
+import { Validator } from '@seriousme/openapi-schema-validator';
 import { describe, expect, it } from 'vitest';
 import { routeKey, routes } from '#shared/http/routes';
 import { call } from '../support/api';
@@ -19,6 +20,15 @@ describe('platform routes', () => {
       ([path, ops]) => Object.keys(ops).map((method) => `${method.toUpperCase()} ${path}`),
     );
     expect(documented.sort()).toEqual(routes.map(routeKey).sort());
+  });
+
+  it('is a valid OpenAPI 3.1 document (checked against the official schema)', async () => {
+    const res = await call('GET', '/openapi.json');
+
+    const result = await new Validator().validate(res.body);
+
+    expect(result.errors ?? []).toEqual([]);
+    expect(result.valid).toBe(true);
   });
 
   it('documents request bodies from the same zod schemas the handlers validate with', async () => {
