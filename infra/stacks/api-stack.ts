@@ -16,7 +16,14 @@ import { LogGroup } from 'aws-cdk-lib/aws-logs';
 import type { IBucket } from 'aws-cdk-lib/aws-s3';
 import type { ISecret } from 'aws-cdk-lib/aws-secretsmanager';
 import type { Construct } from 'constructs';
-import { type FunctionName, functionNames, routeKey, routes } from '#shared/http/routes';
+import {
+  FALLBACK_ROUTE_KEY,
+  type FunctionName,
+  fallbackFunction,
+  functionNames,
+  routeKey,
+  routes,
+} from '#shared/http/routes';
 import { type CentrumConfig, functionSizing } from '../config';
 import { CentrumFunction } from '../constructs/centrum-function';
 import type { DataAccessPolicies } from './data-stack';
@@ -144,6 +151,19 @@ export class ApiStack extends Stack {
           : `${routeKey(route)} is public by design (auth: 'public' in shared/http/routes.ts).`;
       Validations.of(httpRoute).acknowledge({ id: 'AwsSolutions-APIG4', reason }, { id: 'AwsSolutions-COG4', reason });
     }
+
+    // Everything else goes to the fallback function, which answers 404/405 as problem+json, the
+    // same answer the local adapter gets from it.
+    const fallback = new HttpRoute(this, 'RouteDefault', {
+      httpApi: this.api,
+      routeKey: HttpRouteKey.DEFAULT,
+      integration: integrations[fallbackFunction],
+    });
+    const fallbackReason = `${FALLBACK_ROUTE_KEY} only answers 404/405 problems (no data, no token needed).`;
+    Validations.of(fallback).acknowledge(
+      { id: 'AwsSolutions-APIG4', reason: fallbackReason },
+      { id: 'AwsSolutions-COG4', reason: fallbackReason },
+    );
 
     new CfnOutput(this, 'ApiUrl', { value: this.apiStage.url, description: 'Base URL of the HTTP API' });
   }

@@ -2,12 +2,14 @@ import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
 import { problemResponse } from '#shared/http/problem';
-import { type FunctionName, type RouteDefinition, routeKey, routes } from '#shared/http/routes';
+import { matchRoute } from '#shared/http/route-match';
+import { FALLBACK_ROUTE_KEY, type FunctionName, fallbackFunction, routeKey } from '#shared/http/routes';
 
 /**
  * The local stand-in for API Gateway (HTTP API, payload 2.0): matches a request against the
  * route table, builds the same event API Gateway would and calls the very handler that is
- * deployed. Unknown paths answer 404 and known paths with another method 405, as problems.
+ * deployed. A request that matches no route goes, as API Gateway's `$default` route, to the
+ * fallback function, which answers 404 or 405.
  */
 export type LambdaHttpHandler = (
   event: APIGatewayProxyEventV2,
@@ -17,42 +19,6 @@ export type Handlers = Record<FunctionName, LambdaHttpHandler>;
 
 /** API Gateway's own payload limit. */
 const MAX_PAYLOAD_BYTES = 10 * 1024 * 1024;
-
-interface CompiledRoute {
-  route: RouteDefinition;
-  pattern: RegExp;
-  names: string[];
-}
-
-const compiled: CompiledRoute[] = routes.map((route) => {
-  const names: string[] = [];
-  const segments = route.path.split('/').map((segment) => {
-    const param = /^\{(\w+)\}$/.exec(segment);
-    if (!param?.[1]) return segment.replace(/[.*+?^$()|[\]\\]/g, '\\$&');
-    names.push(param[1]);
-    return '([^/]+)';
-  });
-  return { route, pattern: new RegExp(`^${segments.join('/')}$`), names };
-});
-
-export function matchRoute(method: string, path: string) {
-  const candidates = compiled.flatMap((c) => {
-    const m = c.pattern.exec(path);
-    return m ? [{ c, m }] : [];
-  });
-  const hit = candidates.find(({ c }) => c.route.method === method);
-  if (!hit) return { allowed: candidates.map(({ c }) => c.route.method) };
-  const pathParameters: Record<string, string> = {};
-  hit.c.names.forEach((name, i) => {
-    const raw = hit.m[i + 1] ?? '';
-    try {
-      pathParameters[name] = decodeURIComponent(raw);
-    } catch {
-      pathParameters[name] = raw;
-    }
-  });
-  return { route: hit.c.route, pathParameters };
-}
 
 export function lambdaContext(functionName: string, requestId: string): Context {
   const deadline = Date.now() + 30_000;
@@ -80,35 +46,14 @@ export interface RawRequest {
   sourceIp: string;
 }
 
-/** Builds the API Gateway v2 event for a request, or the 404/405 answer. */
-export function toEvent(
-  req: RawRequest,
-): { event: APIGatewayProxyEventV2; fn: FunctionName } | { response: APIGatewayProxyStructuredResultV2 } {
+/** Builds the API Gateway v2 event for a request, and says which function serves it. */
+export function toEvent(req: RawRequest): { event: APIGatewayProxyEventV2; fn: FunctionName } {
   const url = new URL(req.url, 'http://localhost');
   const requestId = randomUUID();
   const match = matchRoute(req.method, url.pathname);
-  if (!match.route) {
-    const allowed = match.allowed ?? [];
-    return {
-      response: allowed.length
-        ? problemResponse(
-            405,
-            'method_not_allowed',
-            `${req.method} is not allowed here`,
-            requestId,
-            url.pathname,
-            {},
-            { allow: allowed.join(', ') },
-          )
-        : problemResponse(
-            404,
-            'route_not_found',
-            `No route for ${req.method} ${url.pathname}`,
-            requestId,
-            url.pathname,
-          ),
-    };
-  }
+  // No route: API Gateway's $default route, served by the fallback function (404/405 problems).
+  const key = match.route ? routeKey(match.route) : FALLBACK_ROUTE_KEY;
+  const fn = match.route ? match.route.function : fallbackFunction;
   const headers: Record<string, string> = {};
   for (const [name, value] of Object.entries(req.headers)) {
     if (value !== undefined) headers[name.toLowerCase()] = Array.isArray(value) ? value.join(',') : value;
@@ -120,12 +65,12 @@ export function toEvent(
   const now = new Date();
   const event: APIGatewayProxyEventV2 = {
     version: '2.0',
-    routeKey: routeKey(match.route),
+    routeKey: key,
     rawPath: url.pathname,
     rawQueryString: url.search.slice(1),
     headers,
     ...(Object.keys(query).length ? { queryStringParameters: query } : {}),
-    ...(Object.keys(match.pathParameters).length ? { pathParameters: match.pathParameters } : {}),
+    ...(match.route && Object.keys(match.pathParameters).length ? { pathParameters: match.pathParameters } : {}),
     requestContext: {
       accountId: '000000000000',
       apiId: 'local',
@@ -139,7 +84,7 @@ export function toEvent(
         userAgent: headers['user-agent'] ?? '',
       },
       requestId,
-      routeKey: routeKey(match.route),
+      routeKey: key,
       stage: '$default',
       time: now.toUTCString(),
       timeEpoch: now.getTime(),
@@ -147,13 +92,12 @@ export function toEvent(
     ...(req.body.length ? { body: textual ? req.body.toString('utf8') : req.body.toString('base64') } : {}),
     isBase64Encoded: !textual,
   };
-  return { event, fn: match.route.function };
+  return { event, fn };
 }
 
 /** Calls the handler for a raw request, as API Gateway would. */
 export async function invoke(handlers: Handlers, req: RawRequest): Promise<APIGatewayProxyStructuredResultV2> {
   const built = toEvent(req);
-  if ('response' in built) return built.response;
   const result = await handlers[built.fn](
     built.event,
     lambdaContext(`centrum-${built.fn}`, built.event.requestContext.requestId),

@@ -3,6 +3,7 @@ import middy from '@middy/core';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
 import type { z } from 'zod';
 import { DomainError, validationError } from '#shared/errors';
+import { matchRoute } from '#shared/http/route-match';
 import type {
   ContractFor,
   HttpResult,
@@ -67,12 +68,7 @@ export function createHttpHandler<F extends FunctionName, C extends ContractFor<
     const meta = requestMeta(event);
     const bound = table.get(event.routeKey);
     try {
-      if (!bound)
-        throw new DomainError(
-          'not_found',
-          'route_not_found',
-          `No route for ${event.requestContext?.http?.method} ${meta.path}`,
-        );
+      if (!bound) return unmatched(event, meta);
       const actor = bound.route.auth === 'staff' ? await authenticate?.(event) : undefined;
       const input = parseInput(event, bound.contract);
       const result = await bound.run({ ...input, meta, actor } as never);
@@ -104,6 +100,27 @@ export function createHttpHandler<F extends FunctionName, C extends ContractFor<
       logger.appendKeys({ routeKey: request.event.routeKey });
     })
     .handler(core);
+}
+
+/** The fallback route: an unknown path is a 404, a known path with another method a 405. */
+function unmatched(event: HttpEvent, meta: RequestMeta): HttpResponse {
+  const method = event.requestContext?.http?.method ?? 'GET';
+  const match = matchRoute(method, meta.path);
+  const allowed = match.route ? [] : match.allowed;
+  if (allowed.length > 0) {
+    return problemResponse(
+      405,
+      'method_not_allowed',
+      `${method} is not allowed here`,
+      meta.requestId,
+      meta.path,
+      {},
+      {
+        allow: allowed.join(', '),
+      },
+    );
+  }
+  return problemResponse(404, 'route_not_found', `No route for ${method} ${meta.path}`, meta.requestId, meta.path);
 }
 
 function requestMeta(event: HttpEvent): RequestMeta {

@@ -359,6 +359,13 @@ export const routes = [
 
 export type OperationId = (typeof routes)[number]['operationId'];
 
+/**
+ * API Gateway's catch-all route: requests that match no route go to this function, which answers
+ * 404 or 405 as application/problem+json (the same answer locally and deployed).
+ */
+export const FALLBACK_ROUTE_KEY = '$default';
+export const fallbackFunction: FunctionName = 'platform';
+
 /** API Gateway v2 route key, e.g. `GET /patients/{patientId}`. */
 export const routeKey = (r: Pick<RouteDefinition, 'method' | 'path'>) => `${r.method} ${r.path}`;
 

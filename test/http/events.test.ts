@@ -21,6 +21,7 @@ describe('sample events (events/http)', () => {
     };
 
     expect((await run('health.json')).statusCode).toBe(200);
+    expect((await run('unknown-route.json')).statusCode).toBe(404);
     expect((await run('sign-in-malformed.json')).statusCode).toBe(400);
     expect((await run('sign-in.json')).statusCode).toBe(401);
     const list = await run('list-patients.json');

@@ -1,7 +1,7 @@
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { tableDefinition } from '#shared/db/table-definition';
-import { functionNames, routeKey, routes } from '#shared/http/routes';
+import { FALLBACK_ROUTE_KEY, fallbackFunction, functionNames, routeKey, routes } from '#shared/http/routes';
 import type { CentrumApp } from '../../infra/centrum-app';
 import { ConfigError, functionSizing, resolveConfig, stageSettings } from '../../infra/config';
 import { buildApp, removeSynthOutput, synthTimeout } from './fixture';
@@ -270,7 +270,7 @@ describe('Centrum stacks', () => {
       expect(JSON.stringify(roles)).not.toMatch(/AWSLambdaBasicExecutionRole/);
     });
 
-    it('creates exactly one route per route-table entry, each integrated with its function', () => {
+    it('creates exactly one route per route-table entry, each integrated with its function, and a $default fallback', () => {
       // Prepare
       const byName = functionsByName(devApi);
       const integrations = devApi.findResources('AWS::ApiGatewayV2::Integration') as Resources;
@@ -281,11 +281,15 @@ describe('Centrum stacks', () => {
         return [...byName].find(([, fn]) => fn.logicalId === functionId)?.[0];
       };
       // Assess
-      expect(apiRoutes.map((route) => route.Properties.RouteKey).sort()).toEqual(routes.map(routeKey).sort());
+      expect(apiRoutes.map((route) => route.Properties.RouteKey).sort()).toEqual(
+        [...routes.map(routeKey), FALLBACK_ROUTE_KEY].sort(),
+      );
       for (const route of routes) {
         const apiRoute = apiRoutes.find((candidate) => candidate.Properties.RouteKey === routeKey(route));
         expect(functionOf(apiRoute?.Properties.Target), routeKey(route)).toBe(route.function);
       }
+      const fallback = apiRoutes.find((candidate) => candidate.Properties.RouteKey === FALLBACK_ROUTE_KEY);
+      expect(functionOf(fallback?.Properties.Target)).toBe(fallbackFunction);
     });
 
     it('has no API Gateway authorizer: the handlers verify tokens themselves', () => {
