@@ -1,5 +1,6 @@
 import { Duration, RemovalPolicy } from 'aws-cdk-lib';
 import { RetentionDays } from 'aws-cdk-lib/aws-logs';
+import { parseOrigins } from '#shared/http/cors';
 import type { FunctionName } from '#shared/http/routes';
 
 /**
@@ -71,6 +72,8 @@ export interface StageSettings {
   logLevel: 'DEBUG' | 'INFO' | 'WARN' | 'ERROR';
   /** Default throttling of the HTTP API stage (requests per second / burst). */
   throttle: { rateLimit: number; burstLimit: number };
+  /** Browser origins allowed by CORS (overridden by `-c allowedOrigins=…` or CENTRUM_ALLOWED_ORIGINS). */
+  allowedOrigins: string[];
 }
 
 export const stageSettings: Record<Stage, StageSettings> = {
@@ -82,6 +85,7 @@ export const stageSettings: Record<Stage, StageSettings> = {
     accessLogExpirationDays: 30,
     logLevel: 'DEBUG',
     throttle: { rateLimit: 20, burstLimit: 40 },
+    allowedOrigins: ['http://localhost:5173'],
   },
   staging: {
     deletionProtection: true,
@@ -91,6 +95,7 @@ export const stageSettings: Record<Stage, StageSettings> = {
     accessLogExpirationDays: 90,
     logLevel: 'INFO',
     throttle: { rateLimit: 50, burstLimit: 100 },
+    allowedOrigins: [],
   },
   prod: {
     deletionProtection: true,
@@ -100,6 +105,7 @@ export const stageSettings: Record<Stage, StageSettings> = {
     accessLogExpirationDays: 400,
     logLevel: 'INFO',
     throttle: { rateLimit: 200, burstLimit: 400 },
+    allowedOrigins: [],
   },
 };
 
@@ -153,5 +159,13 @@ export function resolveConfig(sources: ConfigSources): CentrumConfig {
     throw new ConfigError(`Account "${account}" is not a 12-digit AWS account id.`);
   }
 
-  return { stage, region, account, settings: stageSettings[stage] };
+  const origins = pick(sources, 'allowedOrigins', 'CENTRUM_ALLOWED_ORIGINS');
+  let allowedOrigins = stageSettings[stage].allowedOrigins;
+  try {
+    if (origins !== undefined) allowedOrigins = parseOrigins(origins);
+  } catch (error) {
+    throw new ConfigError(`${(error as Error).message} (-c allowedOrigins=… or CENTRUM_ALLOWED_ORIGINS).`);
+  }
+
+  return { stage, region, account, settings: { ...stageSettings[stage], allowedOrigins } };
 }

@@ -71,7 +71,10 @@ async function main() {
       JSON.stringify({ managerTotpSecret: seed.managerTotpSecret }, null, 2),
     );
 
-  const server = createLocalServer(await loadHandlers());
+  const { parseOrigins } = await import('#shared/http/cors');
+  // Browser front ends in development (Vite's default port); CORS_ALLOWED_ORIGINS overrides.
+  const allowedOrigins = parseOrigins(process.env.CORS_ALLOWED_ORIGINS ?? 'http://localhost:5173');
+  const server = createLocalServer(await loadHandlers(), { allowedOrigins });
   await new Promise<void>((ok, fail) => {
     server.once('error', fail);
     server.listen(port, () => ok());
@@ -81,6 +84,7 @@ async function main() {
 Centrum API ready on ${url} in ${((Date.now() - started) / 1000).toFixed(1)} s (${seed.created ? 'demo centre created' : 'demo centre already there'})
   API docs      ${url}/docs   (OpenAPI: ${url}/openapi.json)
   Health        ${url}/health
+  CORS origins  ${allowedOrigins.join(', ') || 'none'}   (CORS_ALLOWED_ORIGINS to change)
   Engines       DynamoDB Local ${engines.dynamodbEndpoint}, S3 server ${engines.s3Endpoint}; data in .data/
 
 Demo sign-in (password for all: ${DEMO.password})

@@ -1,6 +1,7 @@
-import { CfnOutput, Stack, type StackProps, Validations } from 'aws-cdk-lib';
+import { CfnOutput, Duration, Stack, type StackProps, Validations } from 'aws-cdk-lib';
 import { AccessLogFormat } from 'aws-cdk-lib/aws-apigateway';
 import {
+  CorsHttpMethod,
   HttpApi,
   HttpMethod,
   HttpRoute,
@@ -24,6 +25,7 @@ import {
   routeKey,
   routes,
 } from '#shared/http/routes';
+import { corsPolicy } from '#shared/http/cors';
 import { type CentrumConfig, functionSizing } from '../config';
 import { CentrumFunction } from '../constructs/centrum-function';
 import type { DataAccessPolicies } from './data-stack';
@@ -94,6 +96,19 @@ export class ApiStack extends Stack {
       description: `Centrum ${config.stage} HTTP API`,
       // The stage is created below so that it can have access logging and throttling.
       createDefaultStage: false,
+      // Same policy as the local adapter (shared/http/cors.ts); no browser access without origins.
+      ...(settings.allowedOrigins.length > 0
+        ? {
+            corsPreflight: {
+              allowOrigins: settings.allowedOrigins,
+              allowHeaders: corsPolicy.allowHeaders,
+              allowMethods: corsPolicy.allowMethods.map((method) => CorsHttpMethod[method]),
+              exposeHeaders: corsPolicy.exposeHeaders,
+              maxAge: Duration.seconds(corsPolicy.maxAgeSeconds),
+              allowCredentials: false,
+            },
+          }
+        : {}),
     });
 
     const accessLogs = new LogGroup(this, 'ApiAccessLogs', {

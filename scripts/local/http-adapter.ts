@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
+import { corsPolicy } from '#shared/http/cors';
 import { problemResponse } from '#shared/http/problem';
 import { matchRoute } from '#shared/http/route-match';
 import { FALLBACK_ROUTE_KEY, type FunctionName, fallbackFunction, routeKey } from '#shared/http/routes';
@@ -123,19 +124,57 @@ function readBody(req: IncomingMessage): Promise<Buffer | undefined> {
   });
 }
 
-function send(res: ServerResponse, result: APIGatewayProxyStructuredResultV2) {
+function send(
+  res: ServerResponse,
+  result: APIGatewayProxyStructuredResultV2,
+  extraHeaders: Record<string, string> = {},
+) {
   const body =
     result.body === undefined ? undefined : Buffer.from(result.body, result.isBase64Encoded ? 'base64' : 'utf8');
   res.writeHead(result.statusCode ?? 200, {
     ...(result.headers as Record<string, string>),
+    ...extraHeaders,
     ...(body ? { 'content-length': body.length } : {}),
   });
   res.end(body);
 }
 
-export function createLocalServer(handlers: Handlers): Server {
+/**
+ * API Gateway's CORS handling, with the same policy (shared/http/cors.ts): a preflight from an
+ * allowed origin is answered here (it never reaches a function), and answers to allowed origins
+ * carry the CORS headers. Other origins get no CORS headers, so browsers refuse them.
+ */
+function corsHeaders(req: IncomingMessage, allowedOrigins: readonly string[]): Record<string, string> {
+  const origin = req.headers.origin;
+  if (!origin || !allowedOrigins.includes(origin)) return {};
+  return {
+    'access-control-allow-origin': origin,
+    'access-control-expose-headers': corsPolicy.exposeHeaders.join(','),
+    vary: 'origin',
+  };
+}
+
+function isPreflight(req: IncomingMessage) {
+  return (
+    req.method === 'OPTIONS' && Boolean(req.headers.origin) && Boolean(req.headers['access-control-request-method'])
+  );
+}
+
+export function createLocalServer(handlers: Handlers, options: { allowedOrigins?: readonly string[] } = {}): Server {
+  const allowedOrigins = options.allowedOrigins ?? [];
   return createServer(async (req, res) => {
+    const cors = corsHeaders(req, allowedOrigins);
     try {
+      if (isPreflight(req) && cors['access-control-allow-origin']) {
+        res.writeHead(204, {
+          ...cors,
+          'access-control-allow-methods': corsPolicy.allowMethods.join(','),
+          'access-control-allow-headers': corsPolicy.allowHeaders.join(','),
+          'access-control-max-age': String(corsPolicy.maxAgeSeconds),
+        });
+        res.end();
+        return;
+      }
       const body = await readBody(req);
       if (!body) {
         send(
@@ -147,23 +186,22 @@ export function createLocalServer(handlers: Handlers): Server {
             randomUUID(),
             req.url ?? '/',
           ),
+          cors,
         );
         return;
       }
-      send(
-        res,
-        await invoke(handlers, {
-          method: req.method ?? 'GET',
-          url: req.url ?? '/',
-          headers: req.headers,
-          body,
-          sourceIp: (req.socket.remoteAddress ?? '127.0.0.1').replace(/^::ffff:/, ''),
-        }),
-      );
+      const result = await invoke(handlers, {
+        method: req.method ?? 'GET',
+        url: req.url ?? '/',
+        headers: req.headers,
+        body,
+        sourceIp: (req.socket.remoteAddress ?? '127.0.0.1').replace(/^::ffff:/, ''),
+      });
+      send(res, result, cors);
     } catch (error) {
       // As API Gateway does when a function crashes: a bare 500, the details stay in the logs.
       console.error('local adapter: handler failed', error);
-      send(res, problemResponse(500, 'internal_error', 'Internal server error', randomUUID(), req.url ?? '/'));
+      send(res, problemResponse(500, 'internal_error', 'Internal server error', randomUUID(), req.url ?? '/'), cors);
     }
   });
 }

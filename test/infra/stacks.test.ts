@@ -1,6 +1,7 @@
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { tableDefinition } from '#shared/db/table-definition';
+import { corsPolicy } from '#shared/http/cors';
 import { FALLBACK_ROUTE_KEY, fallbackFunction, functionNames, routeKey, routes } from '#shared/http/routes';
 import type { CentrumApp } from '../../infra/centrum-app';
 import { ConfigError, functionSizing, resolveConfig, stageSettings } from '../../infra/config';
@@ -85,6 +86,25 @@ describe('Centrum stacks', () => {
       const config = resolveConfig({ context: () => undefined, env: { CDK_DEFAULT_REGION: 'us-east-1' } });
       // Assess
       expect(config.region).toBe('eu-west-3');
+    });
+
+    it('takes browser origins from -c allowedOrigins or CENTRUM_ALLOWED_ORIGINS and refuses unsafe ones', () => {
+      // Act
+      const configured = resolveConfig({
+        context: (key) =>
+          ({ stage: 'prod', allowedOrigins: 'https://app.centrum.health, https://portal.centrum.health' })[key],
+        env: {},
+      });
+      // Assess
+      expect(configured.settings.allowedOrigins).toEqual([
+        'https://app.centrum.health',
+        'https://portal.centrum.health',
+      ]);
+      for (const unsafe of ['http://app.centrum.health', '*', 'https://app.centrum.health/path']) {
+        expect(() => resolveConfig({ context: () => undefined, env: { CENTRUM_ALLOWED_ORIGINS: unsafe } })).toThrow(
+          ConfigError,
+        );
+      }
     });
 
     it('refuses an unknown stage', () => {
@@ -290,6 +310,19 @@ describe('Centrum stacks', () => {
       }
       const fallback = apiRoutes.find((candidate) => candidate.Properties.RouteKey === FALLBACK_ROUTE_KEY);
       expect(functionOf(fallback?.Properties.Target)).toBe(fallbackFunction);
+    });
+
+    it('allows the dev front end origin by CORS, and no browser origin in prod until configured', () => {
+      // Assess
+      devApi.hasResourceProperties('AWS::ApiGatewayV2::Api', {
+        CorsConfiguration: {
+          AllowOrigins: ['http://localhost:5173'],
+          AllowHeaders: corsPolicy.allowHeaders,
+          AllowCredentials: false,
+        },
+      });
+      const prodApis = Object.values(prodApi.findResources('AWS::ApiGatewayV2::Api') as Resources);
+      expect(prodApis.map((api) => api.Properties.CorsConfiguration)).toEqual([undefined]);
     });
 
     it('has no API Gateway authorizer: the handlers verify tokens themselves', () => {
