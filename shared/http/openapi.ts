@@ -122,12 +122,24 @@ export function openApiDocument(): JsonSchema {
   return cached;
 }
 
-/** The reference page: Scalar's viewer (loaded by the browser from its CDN) over /openapi.json. */
+/**
+ * The reference page: Scalar's viewer over /openapi.json. The browser loads the viewer (4 MB, too
+ * big to serve from a function) from jsDelivr, pinned to one version and checked with Subresource
+ * Integrity, so a changed or compromised file is refused rather than run. To upgrade: change the
+ * version and recompute the hash of `dist/browser/standalone.js` from the npm tarball
+ * (`openssl dgst -sha384 -binary standalone.js | openssl base64 -A`).
+ */
+export const DOCS_VIEWER = {
+  url: 'https://cdn.jsdelivr.net/npm/@scalar/api-reference@1.72.1/dist/browser/standalone.js',
+  integrity: 'sha384-U11tb2XnKvmwt8RlTvnwUnYgrN+ur4Xyh9htLhjajWNR/Oyl5AX5DEz00qRmlrmK',
+};
+
 export const docsPage = `<!doctype html>
 <html lang="en">
 <head><meta charset="utf-8"><title>Centrum API</title><meta name="viewport" content="width=device-width, initial-scale=1"></head>
 <body>
+<noscript>The API reference needs JavaScript. The OpenAPI document itself is at <a href="openapi.json">openapi.json</a>.</noscript>
 <script id="api-reference" data-url="openapi.json"></script>
-<script src="https://cdn.jsdelivr.net/npm/@scalar/api-reference"></script>
+<script src="${DOCS_VIEWER.url}" integrity="${DOCS_VIEWER.integrity}" crossorigin="anonymous"></script>
 </body>
 </html>`;

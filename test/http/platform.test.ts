@@ -47,7 +47,12 @@ describe('platform routes', () => {
 
     expect(res.status).toBe(200);
     expect(res.headers['content-type']).toMatch(/^text\/html/);
-    expect(res.text).toContain('openapi.json');
+    expect(res.text).toContain('data-url="openapi.json"');
+    // The viewer comes from a CDN: one pinned version, refused by the browser if its bytes change.
+    const viewer = /<script src="([^"]+)" integrity="(sha384-[A-Za-z0-9+/=]{64})" crossorigin="anonymous">/.exec(
+      res.text,
+    );
+    expect(viewer?.[1]).toMatch(/@scalar\/api-reference@\d+\.\d+\.\d+\//);
   });
 
   it('answers an unknown route with a 404 problem', async () => {
