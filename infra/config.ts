@@ -115,6 +115,8 @@ export interface CentrumConfig {
   /** Undefined: the templates are account-agnostic and the CLI's credentials decide. */
   account: string | undefined;
   settings: StageSettings;
+  /** Outgoing e-mail (invitations): the SES-verified sender and the front end the links open. */
+  mail: { from: string; senderDomain: string; configurationSet: string | undefined; appUrl: string };
 }
 
 export interface ConfigSources {
@@ -167,5 +169,39 @@ export function resolveConfig(sources: ConfigSources): CentrumConfig {
     throw new ConfigError(`${(error as Error).message} (-c allowedOrigins=… or CENTRUM_ALLOWED_ORIGINS).`);
   }
 
-  return { stage, region, account, settings: { ...stageSettings[stage], allowedOrigins } };
+  return {
+    stage,
+    region,
+    account,
+    settings: { ...stageSettings[stage], allowedOrigins },
+    mail: mailConfig(sources, stage),
+  };
+}
+
+/**
+ * - sender:  `-c mailFrom="Centrum <no-reply@mail.example.be>"` | CENTRUM_MAIL_FROM; its domain must
+ *   be a verified SES identity in the region. The default cannot send: deployments set their own.
+ * - links:   `-c appUrl=https://app.example.be` | CENTRUM_APP_URL (https; http for localhost).
+ * - events:  `-c mailConfigurationSet=…` | CENTRUM_MAIL_CONFIGURATION_SET (optional SES configuration set).
+ */
+function mailConfig(sources: ConfigSources, stage: Stage): CentrumConfig['mail'] {
+  const from = pick(sources, 'mailFrom', 'CENTRUM_MAIL_FROM') ?? 'Centrum <no-reply@centrum.invalid>';
+  const senderDomain = /@([a-z0-9.-]+\.[a-z]{2,})>?$/i.exec(from.trim())?.[1]?.toLowerCase();
+  if (!senderDomain)
+    throw new ConfigError(`Sender "${from}" is not an e-mail address (-c mailFrom=… or CENTRUM_MAIL_FROM).`);
+  const appUrl = (
+    pick(sources, 'appUrl', 'CENTRUM_APP_URL') ??
+    (stage === 'dev' ? 'http://localhost:5173' : 'https://app.centrum.invalid')
+  ).replace(/\/+$/, '');
+  try {
+    parseOrigins(appUrl);
+  } catch (error) {
+    throw new ConfigError(`${(error as Error).message} (-c appUrl=… or CENTRUM_APP_URL).`);
+  }
+  return {
+    from,
+    senderDomain,
+    configurationSet: pick(sources, 'mailConfigurationSet', 'CENTRUM_MAIL_CONFIGURATION_SET'),
+    appUrl,
+  };
 }

@@ -15,6 +15,15 @@ export interface RuntimeConfig {
   jwtSecretArn: string | undefined;
   /** Count DynamoDB requests per API call (tests and benchmarks). */
   countRequests: boolean;
+  /** Front-end address used in links sent by e-mail (invitations). */
+  appBaseUrl: string;
+  mail: {
+    /** `ses` when deployed; `outbox` (JSON files in outboxDir) locally and in tests. */
+    transport: 'ses' | 'outbox';
+    from: string;
+    configurationSet: string | undefined;
+    outboxDir: string;
+  };
 }
 
 export function readConfig(env: NodeJS.ProcessEnv = process.env): RuntimeConfig {
@@ -28,6 +37,13 @@ export function readConfig(env: NodeJS.ProcessEnv = process.env): RuntimeConfig 
     jwtSecret: env.JWT_SECRET || undefined,
     jwtSecretArn: env.JWT_SECRET_ARN || undefined,
     countRequests: env.CENTRUM_COUNT_REQUESTS === '1',
+    appBaseUrl: (env.APP_BASE_URL ?? 'http://localhost:5173').replace(/\/+$/, ''),
+    mail: {
+      transport: (env.MAIL_TRANSPORT ?? (env.DYNAMODB_ENDPOINT ? 'outbox' : 'ses')) === 'ses' ? 'ses' : 'outbox',
+      from: env.MAIL_FROM ?? 'Centrum <no-reply@centrum.local>',
+      configurationSet: env.MAIL_CONFIGURATION_SET || undefined,
+      outboxDir: env.MAIL_OUTBOX_DIR ?? '.data/outbox',
+    },
   };
 }
 

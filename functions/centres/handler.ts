@@ -1,4 +1,5 @@
 import { centresContract } from '#shared/centres/contract';
+import * as invitations from '#shared/centres/invitations';
 import type { Invitation } from '#shared/centres/repository';
 import { listInvitations, listLicences } from '#shared/centres/repository';
 import * as centres from '#shared/centres/service';
@@ -24,7 +25,7 @@ export const handler = createHttpHandler(
     updateStaffMember: async ({ actor, params, body }) => ({
       body: await centres.updateStaffMember(actor, params.userId, body),
     }),
-    createInvitation: async ({ actor, body }) => ({ body: await centres.createInvitation(actor, body) }),
+    createInvitation: async ({ actor, body }) => ({ body: await invitations.createInvitation(actor, body) }),
     listInvitations: async ({ actor, query }) => {
       authorize(actor, 'invitation:manage');
       return {
@@ -32,12 +33,15 @@ export const handler = createHttpHandler(
           `invitations:${actor.centreId}`,
           query.cursor,
           (start) => listInvitations(actor.centreId, query.limit, start),
-          (item: Item) => centres.publicInvitation(stripKeys(item) as unknown as Invitation),
+          (item: Item) => invitations.publicInvitation(stripKeys(item) as unknown as Invitation),
         ),
       };
     },
+    resendInvitation: async ({ actor, params }) => ({
+      body: await invitations.resendInvitation(actor, params.invitationId),
+    }),
     revokeInvitation: async ({ actor, params }) => {
-      await centres.revokeInvitation(actor, params.invitationId);
+      await invitations.revokeInvitation(actor, params.invitationId);
       return {};
     },
     listLicences: async ({ actor, query }) => {

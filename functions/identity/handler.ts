@@ -18,7 +18,7 @@ export const handler = createHttpHandler(
       await identity.signOut(body);
       return {};
     },
-    acceptInvitation: async ({ body }) => ({ body: await identity.acceptInvitation(body) }),
+    acceptInvitation: async ({ body, meta }) => ({ body: await identity.acceptInvitation(body, meta) }),
     getMe: async ({ actor }) => ({ body: await identity.me(actor) }),
     listSignIns: async ({ actor, query }) => ({
       body: await paged(`sign-ins:${actor.userId}`, query.cursor, (start) =>

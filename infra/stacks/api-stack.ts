@@ -11,7 +11,7 @@ import {
 } from 'aws-cdk-lib/aws-apigatewayv2';
 import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
 import type { ITableV2 } from 'aws-cdk-lib/aws-dynamodb';
-import type { IManagedPolicy } from 'aws-cdk-lib/aws-iam';
+import { type IManagedPolicy, ManagedPolicy, PolicyStatement } from 'aws-cdk-lib/aws-iam';
 import type { IKey } from 'aws-cdk-lib/aws-kms';
 import { LogGroup } from 'aws-cdk-lib/aws-logs';
 import type { IBucket } from 'aws-cdk-lib/aws-s3';
@@ -53,6 +53,9 @@ const access: Record<FunctionName, readonly (keyof DataAccessPolicies)[]> = {
   patients: ['table', 'jwtSecret', 'documents'],
 };
 
+/** Functions that send e-mail (staff invitations) through SES. */
+const sendsEmail: readonly FunctionName[] = ['centres'];
+
 const pascal = (name: string) => name.charAt(0).toUpperCase() + name.slice(1);
 
 /**
@@ -70,6 +73,29 @@ export class ApiStack extends Stack {
     const { config, table, documentsBucket, jwtSecret, key, dataAccess } = props;
     const { settings } = config;
 
+    const { mail } = config;
+    const mailEnvironment: Record<string, string> = {
+      MAIL_TRANSPORT: 'ses',
+      MAIL_FROM: mail.from,
+      APP_BASE_URL: mail.appUrl,
+      ...(mail.configurationSet ? { MAIL_CONFIGURATION_SET: mail.configurationSet } : {}),
+    };
+    // Sending only, only as the configured sender's domain (and through its configuration set).
+    const sendEmail = new ManagedPolicy(this, 'SendEmailPolicy', {
+      description: `Centrum ${config.stage}: send e-mail as ${mail.senderDomain} through SES`,
+      statements: [
+        new PolicyStatement({
+          actions: ['ses:SendEmail'],
+          resources: [
+            this.formatArn({ service: 'ses', resource: 'identity', resourceName: mail.senderDomain }),
+            ...(mail.configurationSet
+              ? [this.formatArn({ service: 'ses', resource: 'configuration-set', resourceName: mail.configurationSet })]
+              : []),
+          ],
+        }),
+      ],
+    });
+
     const functions = {} as Record<FunctionName, CentrumFunction>;
     for (const name of functionNames) {
       const fn = new CentrumFunction(this, `${pascal(name)}Function`, {
@@ -84,9 +110,11 @@ export class ApiStack extends Stack {
           TABLE_NAME: table.tableName,
           BUCKET_NAME: documentsBucket.bucketName,
           JWT_SECRET_ARN: jwtSecret.secretArn,
+          ...(sendsEmail.includes(name) ? mailEnvironment : {}),
         },
       });
       for (const kind of access[name]) fn.executionRole.addManagedPolicy(dataAccess[kind]);
+      if (sendsEmail.includes(name)) fn.executionRole.addManagedPolicy(sendEmail);
       functions[name] = fn;
     }
     this.functions = functions;

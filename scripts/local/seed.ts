@@ -28,6 +28,7 @@ export async function seedDemo(): Promise<SeedResult> {
   }
   const identity = await import('#shared/identity/service');
   const centres = await import('#shared/centres/service');
+  const invitations = await import('#shared/centres/invitations');
   const patients = await import('#shared/patients/service');
   const meta: RequestMeta = {
     requestId: 'seed',
@@ -62,7 +63,7 @@ export async function seedDemo(): Promise<SeedResult> {
     sessionId: 'seed',
   };
 
-  const practitionerInvite = await centres.createInvitation(manager, {
+  const practitionerInvite = await invitations.issueInvitation(manager, {
     email: DEMO.practitioner.email,
     role: 'practitioner',
   });
@@ -71,7 +72,7 @@ export async function seedDemo(): Promise<SeedResult> {
     password: DEMO.password,
     ...names(DEMO.practitioner),
   });
-  const secretaryInvite = await centres.createInvitation(manager, {
+  const secretaryInvite = await invitations.issueInvitation(manager, {
     email: DEMO.secretary.email,
     role: 'secretary',
     servedPractitionerIds: [practitioner.userId],

@@ -36,6 +36,12 @@ const invitationSchema = z.object({
   expiresAt: z.iso.datetime(),
 });
 
+const sentInvitationSchema = invitationSchema.extend({
+  delivery: z
+    .enum(['sent', 'failed'])
+    .describe('Whether the e-mail carrying the acceptance link went out; when failed, resend the invitation'),
+});
+
 const features = z
   .array(licenceFeatureSchema)
   .max(20)
@@ -60,11 +66,10 @@ export const centresContract = {
       role: z.enum(roles),
       servedPractitionerIds: z.array(ulidSchema).max(100).optional(),
     }),
-    response: invitationSchema.extend({
-      token: z.string().describe('Acceptance token: sent to the invitee; shown once (no e-mail channel yet)'),
-    }),
+    response: sentInvitationSchema,
     successStatus: 201,
   },
+  resendInvitation: { params: z.strictObject({ invitationId: ulidSchema }), response: sentInvitationSchema },
   listInvitations: { query: z.strictObject(pageQuery), response: pageOf(invitationSchema) },
   revokeInvitation: { params: z.strictObject({ invitationId: ulidSchema }), successStatus: 204 },
   listLicences: { query: z.strictObject(pageQuery), response: pageOf(licenceSchema) },

@@ -1,26 +1,14 @@
-import {
-  findCentre,
-  findInvitation,
-  findLicence,
-  type Invitation,
-  type Licence,
-  licenceItem,
-  saveCentreProfile,
-} from '#shared/centres/repository';
+import { findCentre, findLicence, type Licence, licenceItem, saveCentreProfile } from '#shared/centres/repository';
 import { type Centre, licenceFeatures, type UpdateCentreInput } from '#shared/centres/schemas';
-import { tableName } from '#shared/db/client';
 import { keys } from '#shared/db/keys';
-import { type Item, putItem, stripKeys, transactionConditionFailed, transactWrite, updateItem } from '#shared/db/table';
+import { type Item, putItem, stripKeys, updateItem } from '#shared/db/table';
 import { conflict, notFound, ruleViolation, validationError } from '#shared/errors';
 import type { Actor, Role } from '#shared/identity/actor';
 import { authorize, licenceScope } from '#shared/identity/policy';
 import { findCredential, findMembership, membersOfCentre } from '#shared/identity/repository';
 import { queryPatients } from '#shared/patients/repository';
 import type { Membership } from '#shared/identity/schemas';
-import { hashToken, newOpaqueToken } from '#shared/identity/tokens';
 import { newId } from '#shared/ids';
-
-const INVITATION_DAYS = 7;
 
 // --- Centre profile (P1) ---------------------------------------------------------------------
 
@@ -60,7 +48,7 @@ export async function listStaff(actor: Actor, limit: number, startKey?: Item) {
 }
 
 /** Every served practitioner must be an active practitioner of this centre. */
-function assertPractitioners(members: Membership[], ids: string[], field: string) {
+export function assertPractitioners(members: Membership[], ids: string[], field: string) {
   const practitioners = new Set(
     members.filter((m) => m.role === 'practitioner' && m.status === 'active').map((m) => m.userId),
   );
@@ -131,100 +119,6 @@ export async function updateStaffMember(
     },
   });
   return next;
-}
-
-export async function createInvitation(
-  actor: Actor,
-  input: { email: string; role: Role; servedPractitionerIds?: string[] | undefined },
-) {
-  authorize(actor, 'invitation:manage');
-  const served = input.role === 'secretary' ? [...new Set(input.servedPractitionerIds ?? [])] : [];
-  const [centre, members] = await Promise.all([getCentre(actor), membersOfCentre(actor.centreId, 1000)]);
-  if (served.length) assertPractitioners(members.items, served, 'body.servedPractitionerIds');
-  if (members.items.some((m) => m.email === input.email)) {
-    throw conflict('already_member', 'This person is already a member of the centre', {
-      fields: [{ field: 'body.email', message: 'already a member' }],
-    });
-  }
-  const token = newOpaqueToken();
-  const now = new Date();
-  const invitation: Invitation = {
-    invitationId: newId(),
-    centreId: actor.centreId,
-    email: input.email,
-    role: input.role,
-    servedPractitionerIds: served,
-    status: 'pending',
-    tokenHash: hashToken(token),
-    invitedBy: actor.userId,
-    createdAt: now.toISOString(),
-    expiresAt: new Date(now.getTime() + INVITATION_DAYS * 86400_000).toISOString(),
-  };
-  const ttl = Math.floor(now.getTime() / 1000) + INVITATION_DAYS * 86400 + 86400;
-  await transactWrite([
-    {
-      Put: {
-        TableName: tableName,
-        Item: {
-          ...keys.invitation(actor.centreId, invitation.invitationId),
-          entity: 'Invitation',
-          ...invitation,
-        },
-        ConditionExpression: 'attribute_not_exists(pk)',
-      },
-    },
-    {
-      Put: {
-        TableName: tableName,
-        Item: {
-          ...keys.invitationToken(invitation.tokenHash),
-          entity: 'InvitationToken',
-          invitationId: invitation.invitationId,
-          centreId: actor.centreId,
-          centreName: centre.name,
-          email: invitation.email,
-          role: invitation.role,
-          servedPractitionerIds: served,
-          expiresAt: invitation.expiresAt,
-          ttl,
-        },
-        ConditionExpression: 'attribute_not_exists(pk)',
-      },
-    },
-  ]);
-  return { ...publicInvitation(invitation), token };
-}
-
-export function publicInvitation(invitation: Invitation) {
-  const { tokenHash, invitedBy, centreId, ...rest } = invitation;
-  return rest;
-}
-
-export async function revokeInvitation(actor: Actor, invitationId: string) {
-  authorize(actor, 'invitation:manage');
-  const invitation = await findInvitation(actor.centreId, invitationId);
-  if (!invitation) throw notFound('invitation');
-  if (invitation.status !== 'pending')
-    throw conflict('invitation_not_pending', `The invitation is already ${invitation.status}`);
-  try {
-    await transactWrite([
-      {
-        Update: {
-          TableName: tableName,
-          Key: keys.invitation(actor.centreId, invitationId),
-          UpdateExpression: 'SET #status = :revoked',
-          ConditionExpression: '#status = :pending',
-          ExpressionAttributeNames: { '#status': 'status' },
-          ExpressionAttributeValues: { ':revoked': 'revoked', ':pending': 'pending' },
-        },
-      },
-      { Delete: { TableName: tableName, Key: keys.invitationToken(invitation.tokenHash) } },
-    ]);
-  } catch (error) {
-    if (transactionConditionFailed(error).length)
-      throw conflict('invitation_not_pending', 'The invitation is no longer pending');
-    throw error;
-  }
 }
 
 // --- Licences (P2) -----------------------------------------------------------------------------

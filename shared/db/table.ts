@@ -9,6 +9,8 @@ import {
   UpdateCommand,
   type UpdateCommandInput,
 } from '@aws-sdk/lib-dynamodb';
+import type { AttributeValue } from '@aws-sdk/client-dynamodb';
+import { unmarshall } from '@aws-sdk/util-dynamodb';
 import { db, tableName } from '#shared/db/client';
 import type { TableKey } from '#shared/db/keys';
 import type { IndexName } from '#shared/db/table-definition';
@@ -133,6 +135,15 @@ export function stripKeys<T extends Item>(item: T): T {
 export function isConditionalCheckFailure(error: unknown): boolean {
   const name = (error as { name?: string } | undefined)?.name;
   return name === 'ConditionalCheckFailedException';
+}
+
+/**
+ * The item a failed condition saw (write made with `ReturnValuesOnConditionCheckFailure:
+ * 'ALL_OLD'`). The document client does not unmarshall the item carried by the error.
+ */
+export function conditionFailureItem(error: unknown): Item | undefined {
+  const item = (error as { Item?: Record<string, AttributeValue> } | undefined)?.Item;
+  return item ? unmarshall(item) : undefined;
 }
 
 /** True when a transaction was cancelled because one of its conditions failed (index given). */

@@ -124,7 +124,7 @@ export const routes = [
     function: 'identity',
     auth: 'public',
     summary: 'Accept a staff invitation',
-    budget: { GetItem: 3, TransactWriteItems: 1 },
+    budget: { GetItem: 2, BatchGetItem: 1, UpdateItem: 2, TransactWriteItems: 1 },
   }),
   route({
     operationId: 'getMe',
@@ -159,8 +159,8 @@ export const routes = [
     path: '/me/totp',
     function: 'identity',
     auth: 'staff',
-    summary: 'Start TOTP enrolment',
-    budget: { UpdateItem: 1 },
+    summary: 'Start TOTP enrolment (staff without a second factor)',
+    budget: { GetItem: 2, UpdateItem: 1 },
   }),
   route({
     operationId: 'confirmTotpEnrolment',
@@ -215,7 +215,7 @@ export const routes = [
     path: '/centre/invitations',
     function: 'centres',
     auth: 'staff',
-    summary: 'Invite a staff member',
+    summary: 'Invite a staff member (the acceptance link is e-mailed to them)',
     budget: { GetItem: 1, Query: 1, TransactWriteItems: 1 },
   }),
   route({
@@ -226,6 +226,15 @@ export const routes = [
     auth: 'staff',
     summary: 'Pending invitations',
     budget: { Query: 1 },
+  }),
+  route({
+    operationId: 'resendInvitation',
+    method: 'POST',
+    path: '/centre/invitations/{invitationId}/resend',
+    function: 'centres',
+    auth: 'staff',
+    summary: 'E-mail a new acceptance link (the previous one stops working)',
+    budget: { GetItem: 2, TransactWriteItems: 1 },
   }),
   route({
     operationId: 'revokeInvitation',

@@ -30,10 +30,11 @@ import {
 } from '#shared/identity/repository';
 import type { Membership } from '#shared/identity/schemas';
 import {
-  assertNotThrottled,
-  recordFailure,
-  resetAccountFailures,
+  assertClientNotThrottled,
+  recordClientFailure,
+  resetAccountAttempts,
   type ThrottleKeys,
+  takeAccountAttempt,
   throttleKeys,
 } from '#shared/identity/throttle';
 import {
@@ -134,7 +135,7 @@ export async function signIn(
     ? await verifyPassword(input.password, credential.passwordHash as string)
     : await verifyPassword(input.password, await decoyHash()).then(() => false);
   if (!credential || !passwordOk) {
-    await recordFailure(tk);
+    await recordClientFailure(tk);
     if (credential) await recordSignIn(String(credential.userId), 'invalid_password', meta);
     throw unauthenticated('The e-mail or password is not correct', 'invalid_credentials');
   }
@@ -166,7 +167,7 @@ export async function verifyMfa(input: { mfaToken: string; code: string }, meta:
 
   const step = matchTotp(String(credential.totpSecret), input.code);
   if (step === undefined || step <= Number(credential.lastTotpStep ?? -1)) {
-    await recordFailure(tk);
+    await recordClientFailure(tk);
     await recordSignIn(claims.userId, 'invalid_code', meta, claims.centreId);
     throw unauthenticated('The code is not correct or was already used', 'invalid_code');
   }
@@ -191,11 +192,22 @@ export async function verifyMfa(input: { mfaToken: string; code: string }, meta:
   }
 }
 
-async function checkThrottles(tk: ThrottleKeys, credentialKey: { pk: string; sk: string }) {
-  const items = await batchGet([tk.account, tk.client, credentialKey]);
+/**
+ * Before any secret is checked: the client's failure count (read with the credential in one round
+ * trip), then one attempt taken atomically on the account (refused while it is locked).
+ */
+async function checkThrottles(
+  tk: ThrottleKeys,
+  credentialKey: { pk: string; sk: string },
+  options: { unknownAccountsToo: boolean } = { unknownAccountsToo: true },
+) {
+  const items = await batchGet([tk.client, credentialKey]);
   const find = (key: { pk: string; sk: string }) => items.find((i) => i.pk === key.pk && i.sk === key.sk);
-  assertNotThrottled(find(tk.account), find(tk.client), tk);
-  return find(credentialKey) as (Item & Partial<Credential>) | undefined;
+  assertClientNotThrottled(find(tk.client), tk);
+  const credential = find(credentialKey) as (Item & Partial<Credential>) | undefined;
+  // Sign-in counts attempts on unknown e-mails too, so that they answer exactly like known ones.
+  if (credential || options.unknownAccountsToo) await takeAccountAttempt(tk);
+  return credential;
 }
 
 async function chooseMembership(userId: string, centreId: string | undefined): Promise<Membership> {
@@ -273,7 +285,7 @@ async function startSession(
         },
       },
     },
-    resetAccountFailures(tk),
+    resetAccountAttempts(tk),
   ]);
   return sessionTokens(membership, sessionId, refreshToken);
 }
@@ -402,16 +414,28 @@ export async function me(actor: Actor) {
   };
 }
 
+const alreadyEnrolled = () =>
+  conflict(
+    'totp_already_enrolled',
+    'A second factor is already enrolled on this account; replacing it needs an account recovery',
+  );
+
+/**
+ * Opt-in second factor for staff who have none. An enrolled factor is never replaced from an
+ * access token alone: whoever holds a stolen token must not be able to take over the account.
+ */
 export async function startTotpEnrolment(actor: Actor) {
+  const user = await findUser(actor.userId);
+  if (!user) throw unauthenticated('This account no longer exists', 'invalid_token');
+  if ((await findCredential(user.email))?.totpSecret) throw alreadyEnrolled();
   const secret = newTotpSecret();
-  const user = await updateItem({
+  await updateItem({
     Key: keys.user(actor.userId),
     UpdateExpression: 'SET totpPendingSecret = :secret',
     ConditionExpression: 'attribute_exists(pk)',
     ExpressionAttributeValues: { ':secret': secret },
-    ReturnValues: 'ALL_NEW',
   });
-  return { secret, otpauthUri: totpUri(secret, String(user?.email ?? 'Centrum')) };
+  return { secret, otpauthUri: totpUri(secret, user.email) };
 }
 
 export async function confirmTotpEnrolment(actor: Actor, code: string) {
@@ -422,41 +446,51 @@ export async function confirmTotpEnrolment(actor: Actor, code: string) {
     throw new DomainError('validation', 'invalid_code', 'The code is not correct', {
       fields: [{ field: 'body.code', message: 'does not match' }],
     });
-  await transactWrite([
-    {
-      Update: {
-        TableName: tableName,
-        Key: keys.credential(user.email),
-        UpdateExpression: 'SET totpSecret = :secret, lastTotpStep = :step',
-        ConditionExpression: 'attribute_exists(pk)',
-        ExpressionAttributeValues: { ':secret': user.totpPendingSecret, ':step': step },
+  try {
+    await transactWrite([
+      {
+        Update: {
+          TableName: tableName,
+          Key: keys.credential(user.email),
+          UpdateExpression: 'SET totpSecret = :secret, lastTotpStep = :step',
+          ConditionExpression: 'attribute_exists(pk) AND attribute_not_exists(totpSecret)',
+          ExpressionAttributeValues: { ':secret': user.totpPendingSecret, ':step': step },
+        },
       },
-    },
-    {
-      Update: {
-        TableName: tableName,
-        Key: keys.user(actor.userId),
-        UpdateExpression: 'SET totpEnabled = :yes REMOVE totpPendingSecret',
-        ExpressionAttributeValues: { ':yes': true },
+      {
+        Update: {
+          TableName: tableName,
+          Key: keys.user(actor.userId),
+          UpdateExpression: 'SET totpEnabled = :yes REMOVE totpPendingSecret',
+          ExpressionAttributeValues: { ':yes': true },
+        },
       },
-    },
-  ]);
+    ]);
+  } catch (error) {
+    if (transactionConditionFailed(error).includes(0)) throw alreadyEnrolled();
+    throw error;
+  }
 }
 
 // ---------------------------------------------------------------------------------------------
 // Invitations (P2): an invited person joins a centre with a new or an existing account.
 // ---------------------------------------------------------------------------------------------
-export async function acceptInvitation(input: {
-  token: string;
-  password: string;
-  firstName?: string | undefined;
-  lastName?: string | undefined;
-}) {
+/** Domain callers (the demo seed, tests) accept on behalf of nobody in particular. */
+const internalMeta: RequestMeta = { requestId: 'internal', sourceIp: 'internal', userAgent: 'centrum', path: '' };
+
+export async function acceptInvitation(
+  input: {
+    token: string;
+    password: string;
+    firstName?: string | undefined;
+    lastName?: string | undefined;
+  },
+  meta: RequestMeta = internalMeta,
+) {
   const tokenHash = hashToken(input.token);
   const invitation = await findInvitationToken(tokenHash);
   if (!invitation || String(invitation.expiresAt) < new Date().toISOString()) throw notFound('invitation');
   const email = String(invitation.email);
-  const existingCredential = await findCredential(email);
   const centreId = String(invitation.centreId);
   const role = invitation.role as Membership['role'];
   const now = new Date().toISOString();
@@ -466,8 +500,12 @@ export async function acceptInvitation(input: {
   let lastName: string;
   let totp: { secret: string; otpauthUri: string } | undefined;
 
+  // Joining with an existing account proves its password: the same throttles as sign-in apply.
+  const tk = throttleKeys(email, meta.sourceIp);
+  const existingCredential = await checkThrottles(tk, keys.credential(email), { unknownAccountsToo: false });
   if (existingCredential) {
     if (!(await verifyPassword(input.password, String(existingCredential.passwordHash)))) {
+      await recordClientFailure(tk);
       throw unauthenticated('This e-mail already has an account: give its password to join', 'invalid_credentials');
     }
     userId = String(existingCredential.userId);
@@ -481,6 +519,8 @@ export async function acceptInvitation(input: {
           TableName: tableName,
           Key: keys.credential(email),
           UpdateExpression: 'SET totpSecret = :s',
+          // Never replaces a second factor enrolled meanwhile.
+          ConditionExpression: 'attribute_exists(pk) AND attribute_not_exists(totpSecret)',
           ExpressionAttributeValues: { ':s': totp.secret },
         },
       });
@@ -549,9 +589,16 @@ export async function acceptInvitation(input: {
   } catch (error) {
     const failed = transactionConditionFailed(error);
     if (failed.length > 0) {
-      const membershipIndex = writes.findIndex((w) => w.Put?.Item?.entity === 'Membership');
-      if (failed.includes(membershipIndex))
+      const indexOf = (entity: string) => writes.findIndex((w) => w.Put?.Item?.entity === entity);
+      if (failed.includes(indexOf('Membership')))
         throw conflict('already_member', 'This account is already a member of the centre');
+      if (failed.includes(indexOf('Credential')))
+        throw conflict(
+          'email_taken',
+          'An account was created for this e-mail meanwhile: accept again with its password',
+        );
+      if (totp && existingCredential && failed.includes(0))
+        throw conflict('totp_enrolled_meanwhile', 'A second factor was enrolled meanwhile: accept again');
       throw conflict('invitation_used', 'This invitation was already used or revoked');
     }
     throw error;

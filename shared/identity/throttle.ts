@@ -2,21 +2,25 @@ import { createHash } from 'node:crypto';
 import { tableName } from '#shared/db/client';
 import { keys } from '#shared/db/keys';
 import type { Item, TransactItem } from '#shared/db/table';
-import { updateItem } from '#shared/db/table';
+import { conditionFailureItem, isConditionalCheckFailure, updateItem } from '#shared/db/table';
 import { DomainError } from '#shared/errors';
 
 /**
  * Sign-in throttling (P4), per account and per client:
- * - account: after MAX_ACCOUNT_FAILURES wrong passwords or codes the account is locked for
- *   LOCK_MS from the last failure. While locked every attempt is refused before the password is
- *   even checked, so neither a new attempt nor the right password resets or shortens the lock.
- *   Only a successful sign-in after the lock clears the failure count; once past the threshold,
- *   each further failure locks again (one try per lock period).
+ * - account: every attempt to prove a secret of the account (password, TOTP code, password given
+ *   to accept an invitation) is counted atomically BEFORE the secret is checked, and only a
+ *   completed sign-in clears the count. After MAX_ACCOUNT_ATTEMPTS uncleared attempts the account
+ *   is locked for LOCK_MS from the last one; the conditional write refuses attempts while locked,
+ *   so neither a new attempt, the right password, nor a burst of parallel attempts (each one is a
+ *   conditional increment: at most MAX_ACCOUNT_ATTEMPTS pass) resets or gets through the lock.
+ *   Once past the threshold, each attempt after a lock period relocks on failure (one try per
+ *   lock period). A right password alone does not clear the count (the TOTP step must follow), so
+ *   knowing the password does not give unlimited TOTP guesses.
  * - client (source IP): at most MAX_CLIENT_FAILURES failed attempts (any account, known or not)
  *   per fixed 15-minute window. Successful sign-ins do not count: a whole practice signing in at
  *   8:00 from one public IP must not lock itself out.
  */
-export const MAX_ACCOUNT_FAILURES = 5;
+export const MAX_ACCOUNT_ATTEMPTS = 5;
 export const LOCK_MS = 15 * 60 * 1000;
 export const MAX_CLIENT_FAILURES = 30;
 export const CLIENT_WINDOW_MS = 15 * 60 * 1000;
@@ -34,56 +38,61 @@ export function throttleKeys(email: string, sourceIp: string, now = Date.now()) 
 
 export type ThrottleKeys = ReturnType<typeof throttleKeys>;
 
-/** Refuses the attempt (429) when the client or the account is over its limit. */
-export function assertNotThrottled(
-  account: Item | undefined,
-  client: Item | undefined,
-  tk: ThrottleKeys,
-  now = Date.now(),
-) {
+/** Refuses the attempt (429) when the client is over its limit of failures in this window. */
+export function assertClientNotThrottled(client: Item | undefined, tk: ThrottleKeys, now = Date.now()) {
   if (Number(client?.failures ?? 0) >= MAX_CLIENT_FAILURES) {
     throw new DomainError(
       'too_many_requests',
       'too_many_attempts',
       'Too many sign-in attempts from this client; try again later',
-      {
-        retryAfterSeconds: Math.max(1, Math.ceil((tk.windowEnd - now) / 1000)),
-      },
+      { retryAfterSeconds: Math.max(1, Math.ceil((tk.windowEnd - now) / 1000)) },
     );
   }
-  const failures = Number(account?.failures ?? 0);
-  const lastFailureAt = Number(account?.lastFailureAt ?? 0);
-  if (failures >= MAX_ACCOUNT_FAILURES && now < lastFailureAt + LOCK_MS) {
+}
+
+/**
+ * Counts one attempt against the account, or refuses it (429) while the account is locked. Call it
+ * before checking the secret.
+ */
+export async function takeAccountAttempt(tk: ThrottleKeys, now = Date.now()) {
+  try {
+    await updateItem({
+      Key: tk.account,
+      UpdateExpression: 'ADD attempts :one SET lastAttemptAt = :now, #ttl = :ttl',
+      ConditionExpression: 'attribute_not_exists(attempts) OR attempts < :max OR lastAttemptAt <= :lockedSince',
+      ExpressionAttributeNames: { '#ttl': 'ttl' },
+      ExpressionAttributeValues: {
+        ':one': 1,
+        ':now': now,
+        ':max': MAX_ACCOUNT_ATTEMPTS,
+        ':lockedSince': now - LOCK_MS,
+        ':ttl': Math.ceil((now + 24 * 3600 * 1000) / 1000),
+      },
+      ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
+    });
+  } catch (error) {
+    if (!isConditionalCheckFailure(error)) throw error;
+    const lastAttemptAt = Number(conditionFailureItem(error)?.lastAttemptAt ?? now);
     throw new DomainError(
       'too_many_requests',
       'account_locked',
       'This account is temporarily locked after repeated failures',
-      {
-        retryAfterSeconds: Math.ceil((lastFailureAt + LOCK_MS - now) / 1000),
-      },
+      { retryAfterSeconds: Math.max(1, Math.ceil((lastAttemptAt + LOCK_MS - now) / 1000)) },
     );
   }
 }
 
-/** A failed password or code: counts against the account and the client. */
-export async function recordFailure(tk: ThrottleKeys, now = Date.now()) {
-  await Promise.all([
-    updateItem({
-      Key: tk.client,
-      UpdateExpression: 'ADD failures :one SET #ttl = :ttl',
-      ExpressionAttributeNames: { '#ttl': 'ttl' },
-      ExpressionAttributeValues: { ':one': 1, ':ttl': Math.ceil(tk.windowEnd / 1000) + 3600 },
-    }),
-    updateItem({
-      Key: tk.account,
-      UpdateExpression: 'ADD failures :one SET lastFailureAt = :now, #ttl = :ttl',
-      ExpressionAttributeNames: { '#ttl': 'ttl' },
-      ExpressionAttributeValues: { ':one': 1, ':now': now, ':ttl': Math.ceil((now + 24 * 3600 * 1000) / 1000) },
-    }),
-  ]);
+/** A failed password or code: counts against the client (the account attempt is already counted). */
+export async function recordClientFailure(tk: ThrottleKeys) {
+  await updateItem({
+    Key: tk.client,
+    UpdateExpression: 'ADD failures :one SET #ttl = :ttl',
+    ExpressionAttributeNames: { '#ttl': 'ttl' },
+    ExpressionAttributeValues: { ':one': 1, ':ttl': Math.ceil(tk.windowEnd / 1000) + 3600 },
+  });
 }
 
-/** Part of the successful sign-in transaction: clears the failure count. */
-export function resetAccountFailures(tk: ThrottleKeys): TransactItem {
+/** Part of the successful sign-in transaction: clears the account's attempt count. */
+export function resetAccountAttempts(tk: ThrottleKeys): TransactItem {
   return { Delete: { TableName: tableName, Key: tk.account } };
 }

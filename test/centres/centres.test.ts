@@ -1,5 +1,6 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { call } from '../support/api';
+import { invitationTokenIn, lastEmailTo, sentEmails } from '../support/outbox';
 import { itemCount } from '../support/table';
 import { buildCentre, type CentreWorld, PASSWORD } from '../support/world';
 
@@ -138,14 +139,17 @@ describe('staff and invitations', () => {
         servedPractitionerIds: [w.practitioner.userId],
       },
     });
+    const token = invitationTokenIn(lastEmailTo('remote.secretary@example.test'));
     const accepted = await call('POST', '/auth/invitations/accept', {
-      body: { token: invitation.body.token, password: PASSWORD, firstName: 'Rita', lastName: 'Remote' },
+      body: { token, password: PASSWORD, firstName: 'Rita', lastName: 'Remote' },
     });
     const reused = await call('POST', '/auth/invitations/accept', {
-      body: { token: invitation.body.token, password: PASSWORD, firstName: 'Rita', lastName: 'Remote' },
+      body: { token, password: PASSWORD, firstName: 'Rita', lastName: 'Remote' },
     });
     const staff = await call('GET', '/centre/staff', { token: w.manager.token });
 
+    expect(invitation.status).toBe(201);
+    expect(invitation.body.delivery).toBe('sent');
     expect(accepted.status).toBe(201);
     expect(reused.status).toBe(404);
     expect(staff.body.items.find((m: { email: string }) => m.email === 'remote.secretary@example.test')).toMatchObject({
@@ -187,11 +191,83 @@ describe('staff and invitations', () => {
     });
 
     const res = await call('POST', '/auth/invitations/accept', {
-      body: { token: invitation.body.token, password: PASSWORD, firstName: 'L', lastName: 'T' },
+      body: {
+        token: invitationTokenIn(lastEmailTo('late@example.test')),
+        password: PASSWORD,
+        firstName: 'L',
+        lastName: 'T',
+      },
     });
 
     expect(revoke.status).toBe(204);
     expect(res.status).toBe(404);
+  });
+});
+
+describe('invitation e-mails', () => {
+  it('e-mails the acceptance link to the invitee, in the centre language, and never shows it to the manager', async () => {
+    const res = await call('POST', '/centre/invitations', {
+      token: w.manager.token,
+      body: { email: 'new.colleague@example.test', role: 'practitioner' },
+    });
+
+    const email = lastEmailTo('new.colleague@example.test');
+    const token = invitationTokenIn(email);
+    expect(res.status).toBe(201);
+    expect(JSON.stringify(res.body)).not.toContain(token);
+    expect(res.body).not.toHaveProperty('token');
+    expect(email.kind).toBe('staff-invitation');
+    expect(email.text).toContain(`https://app.centrum.test/invitations/accept#token=${token}`);
+    expect(email.subject).toMatch(/^(Invitation à rejoindre|Uitnodiging om) Centre Profil/);
+  });
+
+  it('resends a new link that replaces the previous one', async () => {
+    const created = await call('POST', '/centre/invitations', {
+      token: w.manager.token,
+      body: { email: 'lost.mail@example.test', role: 'practitioner' },
+    });
+    const firstToken = invitationTokenIn(lastEmailTo('lost.mail@example.test'));
+
+    const resent = await call('POST', `/centre/invitations/${created.body.invitationId}/resend`, {
+      token: w.manager.token,
+    });
+    const secondToken = invitationTokenIn(lastEmailTo('lost.mail@example.test'));
+    const withOld = await call('POST', '/auth/invitations/accept', {
+      body: { token: firstToken, password: PASSWORD, firstName: 'Lou', lastName: 'Mail' },
+    });
+    const withNew = await call('POST', '/auth/invitations/accept', {
+      body: { token: secondToken, password: PASSWORD, firstName: 'Lou', lastName: 'Mail' },
+    });
+
+    expect(resent.status).toBe(200);
+    expect(resent.body).toMatchObject({ invitationId: created.body.invitationId, status: 'pending', delivery: 'sent' });
+    expect(secondToken).not.toBe(firstToken);
+    expect(withOld.status).toBe(404);
+    expect(withNew.status).toBe(201);
+  });
+
+  it('refuses to resend an invitation that was already accepted, sending nothing', async () => {
+    const created = await call('POST', '/centre/invitations', {
+      token: w.manager.token,
+      body: { email: 'joined@example.test', role: 'practitioner' },
+    });
+    await call('POST', '/auth/invitations/accept', {
+      body: {
+        token: invitationTokenIn(lastEmailTo('joined@example.test')),
+        password: PASSWORD,
+        firstName: 'Jo',
+        lastName: 'Ined',
+      },
+    });
+    const sentBefore = sentEmails().length;
+
+    const res = await call('POST', `/centre/invitations/${created.body.invitationId}/resend`, {
+      token: w.manager.token,
+    });
+
+    expect(res.status).toBe(409);
+    expect(res.body.code).toBe('invitation_not_pending');
+    expect(sentEmails()).toHaveLength(sentBefore);
   });
 });
 

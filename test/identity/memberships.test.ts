@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import * as centres from '#shared/centres/service';
+import * as invitations from '#shared/centres/invitations';
 import * as identity from '#shared/identity/service';
 import { call } from '../support/api';
 import { buildCentre, PASSWORD } from '../support/world';
@@ -8,14 +8,14 @@ describe('a person in several centres', () => {
   it('chooses the centre at sign-in, and gets tokens for that centre only', async () => {
     const [a, b] = await Promise.all([buildCentre('Centre A'), buildCentre('Centre B')]);
     const email = 'shared.practitioner@example.test';
-    const inA = await centres.createInvitation(a.manager.actor, { email, role: 'practitioner' });
+    const inA = await invitations.issueInvitation(a.manager.actor, { email, role: 'practitioner' });
     await identity.acceptInvitation({
       token: inA.token,
       password: PASSWORD,
       firstName: 'Paul',
       lastName: 'Dual',
     });
-    const inB = await centres.createInvitation(b.manager.actor, { email, role: 'practitioner' });
+    const inB = await invitations.issueInvitation(b.manager.actor, { email, role: 'practitioner' });
     await identity.acceptInvitation({ token: inB.token, password: PASSWORD });
 
     const ambiguous = await call('POST', '/auth/sign-in', {

@@ -1,7 +1,8 @@
 import { beforeAll, describe, expect, it, onTestFinished, vi } from 'vitest';
-import { MAX_ACCOUNT_FAILURES, MAX_CLIENT_FAILURES } from '#shared/identity/throttle';
+import { MAX_ACCOUNT_ATTEMPTS, MAX_CLIENT_FAILURES } from '#shared/identity/throttle';
 import { currentTotp } from '#shared/identity/totp';
 import { call } from '../support/api';
+import { invitationTokenIn, lastEmailTo } from '../support/outbox';
 import { buildCentre, PASSWORD } from '../support/world';
 
 const signUpBody = (email: string) => ({
@@ -94,7 +95,7 @@ describe('sign-in throttling', () => {
   it('locks an account after repeated wrong passwords; the right password cannot unlock it', async () => {
     const email = 'locked@example.test';
     await signUpManager(email);
-    for (let i = 0; i < MAX_ACCOUNT_FAILURES; i++) {
+    for (let i = 0; i < MAX_ACCOUNT_ATTEMPTS; i++) {
       const res = await call('POST', '/auth/sign-in', {
         body: { email, password: 'wrong password!' },
         sourceIp: freshIp(),
@@ -110,6 +111,57 @@ describe('sign-in throttling', () => {
     expect(blocked.status).toBe(429);
     expect(blocked.body.code).toBe('account_locked');
     expect(Number(blocked.headers['retry-after'])).toBeGreaterThan(0);
+  });
+
+  it('lets at most the allowed number of a burst of parallel guesses reach the password check', async () => {
+    const email = 'burst@example.test';
+    await signUpManager(email);
+
+    const answers = await Promise.all(
+      Array.from({ length: 4 * MAX_ACCOUNT_ATTEMPTS }, () =>
+        call('POST', '/auth/sign-in', { body: { email, password: 'wrong password!' }, sourceIp: freshIp() }),
+      ),
+    );
+
+    const statuses = answers.map((a) => a.status);
+    expect(statuses.filter((s) => s === 401)).toHaveLength(MAX_ACCOUNT_ATTEMPTS);
+    expect(statuses.filter((s) => s === 429)).toHaveLength(3 * MAX_ACCOUNT_ATTEMPTS);
+  });
+
+  it('counts passwords given to accept an invitation against the account, like sign-in', async () => {
+    const existing = await buildCentre();
+    const other = await buildCentre();
+    const invite = () =>
+      call('POST', '/centre/invitations', {
+        token: other.manager.token,
+        body: { email: existing.practitioner.email, role: 'practitioner' },
+      });
+    const created = await invite();
+    const token = invitationTokenIn(lastEmailTo(existing.practitioner.email));
+
+    const guesses = [];
+    for (let i = 0; i < MAX_ACCOUNT_ATTEMPTS; i++) {
+      guesses.push(
+        await call('POST', '/auth/invitations/accept', {
+          body: { token, password: `wrong password ${i}` },
+          sourceIp: freshIp(),
+        }),
+      );
+    }
+    const withRightPassword = await call('POST', '/auth/invitations/accept', {
+      body: { token, password: PASSWORD },
+      sourceIp: freshIp(),
+    });
+    const signIn = await call('POST', '/auth/sign-in', {
+      body: { email: existing.practitioner.email, password: PASSWORD },
+      sourceIp: freshIp(),
+    });
+
+    expect(created.status).toBe(201);
+    expect(guesses.map((g) => g.status)).toEqual(Array(MAX_ACCOUNT_ATTEMPTS).fill(401));
+    expect(withRightPassword.status).toBe(429);
+    expect(withRightPassword.body.code).toBe('account_locked');
+    expect(signIn.status).toBe(429);
   });
 
   it('answers an unknown e-mail exactly like a wrong password', async () => {
@@ -149,7 +201,7 @@ describe('sign-in throttling', () => {
     expect(failures.slice(MAX_CLIENT_FAILURES)).toEqual([429, 429]);
     expect(afterLimit.status).toBe(429);
     expect(afterLimit.body.code).toBe('too_many_attempts');
-  });
+  }, 120_000); // 32 deliberately slow password checks (scrypt)
 });
 
 describe('sessions', () => {
@@ -222,7 +274,12 @@ describe('staff without a second factor', () => {
     });
     expect(invitation.status).toBe(201);
     const accepted = await call('POST', '/auth/invitations/accept', {
-      body: { token: invitation.body.token, password: PASSWORD, firstName: 'Luc', lastName: 'Janssens' },
+      body: {
+        token: invitationTokenIn(lastEmailTo('pract@example.test')),
+        password: PASSWORD,
+        firstName: 'Luc',
+        lastName: 'Janssens',
+      },
     });
     expect(accepted.status).toBe(201);
 
@@ -245,5 +302,21 @@ describe('staff without a second factor', () => {
     expect(enrol.status).toBe(201);
     expect(confirm.status).toBe(204);
     expect(again.body.mfaRequired).toBe(true);
+  });
+
+  it('never replaces an enrolled second factor from an access token alone', async () => {
+    const world = await buildCentre();
+    const enrol = await call('POST', '/me/totp', { token: world.practitioner.token });
+    await call('POST', '/me/totp/confirm', {
+      token: world.practitioner.token,
+      body: { code: currentTotp(enrol.body.secret) },
+    });
+
+    const again = await call('POST', '/me/totp', { token: world.practitioner.token });
+    const managerReenrol = await call('POST', '/me/totp', { token: world.manager.token });
+
+    expect(again.status).toBe(409);
+    expect(again.body.code).toBe('totp_already_enrolled');
+    expect(managerReenrol.status).toBe(409);
   });
 });

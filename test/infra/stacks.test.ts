@@ -107,6 +107,32 @@ describe('Centrum stacks', () => {
       }
     });
 
+    it('takes the e-mail sender and the front-end address from -c or CENTRUM_*, refusing unusable ones', () => {
+      // Act
+      const configured = resolveConfig({
+        context: (key) =>
+          ({ stage: 'prod', mailFrom: 'Centrum <no-reply@mail.centrum.health>', appUrl: 'https://app.centrum.health' })[
+            key
+          ],
+        env: { CENTRUM_MAIL_CONFIGURATION_SET: 'centrum-prod' },
+      });
+      const dev = resolveConfig({ context: () => undefined, env: {} });
+      // Assess
+      expect(configured.mail).toEqual({
+        from: 'Centrum <no-reply@mail.centrum.health>',
+        senderDomain: 'mail.centrum.health',
+        configurationSet: 'centrum-prod',
+        appUrl: 'https://app.centrum.health',
+      });
+      expect(dev.mail.appUrl).toBe('http://localhost:5173');
+      expect(() => resolveConfig({ context: () => undefined, env: { CENTRUM_MAIL_FROM: 'nobody' } })).toThrow(
+        ConfigError,
+      );
+      expect(() => resolveConfig({ context: () => undefined, env: { CENTRUM_APP_URL: 'http://app.example' } })).toThrow(
+        ConfigError,
+      );
+    });
+
     it('refuses an unknown stage', () => {
       // Act + Assess
       expect(() => buildApp({ stage: 'qa' })).toThrow(/Unknown stage "qa"/);
@@ -288,6 +314,33 @@ describe('Centrum stacks', () => {
       expect(managedPolicies('identity')).not.toMatch(/DocumentsReadWritePolicy/);
       expect(managedPolicies('centres')).not.toMatch(/DocumentsReadWritePolicy/);
       expect(JSON.stringify(roles)).not.toMatch(/AWSLambdaBasicExecutionRole/);
+    });
+
+    it('lets only the centres function send e-mail, through SES, as the configured sender domain only', () => {
+      // Prepare
+      const byName = functionsByName(devApi);
+      const roles = devApi.findResources('AWS::IAM::Role') as Resources;
+      const policies = devApi.findResources('AWS::IAM::ManagedPolicy') as Resources;
+      const [policyId, policy] = Object.entries(policies).find(([id]) => id.startsWith('SendEmailPolicy'))!;
+      const rolesWithPolicy = [...byName].filter(([, fn]) =>
+        JSON.stringify(roles[fn.Properties.Role['Fn::GetAtt'][0]]?.Properties.ManagedPolicyArns ?? []).includes(
+          policyId,
+        ),
+      );
+      // Assess
+      expect(rolesWithPolicy.map(([name]) => name)).toEqual(['centres']);
+      expect(policy.Properties.PolicyDocument.Statement).toEqual([
+        expect.objectContaining({ Action: 'ses:SendEmail', Effect: 'Allow' }),
+      ]);
+      expect(JSON.stringify(policy.Properties.PolicyDocument.Statement[0].Resource)).toContain(
+        ':identity/centrum.invalid',
+      );
+      expect(byName.get('centres')?.Properties.Environment.Variables).toMatchObject({
+        MAIL_TRANSPORT: 'ses',
+        MAIL_FROM: 'Centrum <no-reply@centrum.invalid>',
+        APP_BASE_URL: 'http://localhost:5173',
+      });
+      expect(byName.get('patients')?.Properties.Environment.Variables.MAIL_TRANSPORT).toBeUndefined();
     });
 
     it('creates exactly one route per route-table entry, each integrated with its function, and a $default fallback', () => {

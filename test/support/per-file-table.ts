@@ -1,4 +1,6 @@
 import { randomBytes } from 'node:crypto';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { inject } from 'vitest';
 import { ensureTable } from '../../scripts/local/engines';
 
@@ -15,5 +17,9 @@ Object.assign(process.env, {
   JWT_SECRET: randomBytes(32).toString('base64url'),
   AWS_ACCESS_KEY_ID: 'S3RVER',
   AWS_SECRET_ACCESS_KEY: 'S3RVER',
+  // E-mails are written to a folder of this file's own (test/support/outbox.ts reads them).
+  MAIL_TRANSPORT: 'outbox',
+  MAIL_OUTBOX_DIR: join(tmpdir(), `${tableName}-outbox`),
+  APP_BASE_URL: 'https://app.centrum.test',
 });
 await ensureTable(inject('dynamodbEndpoint'), tableName);

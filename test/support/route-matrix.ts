@@ -1,3 +1,4 @@
+import * as invitations from '#shared/centres/invitations';
 import * as centres from '#shared/centres/service';
 import type { OperationId } from '#shared/http/routes';
 import * as identity from '#shared/identity/service';
@@ -132,7 +133,7 @@ export const matrix: Record<OperationId, Case> = {
   },
   acceptInvitation: {
     request: async () => {
-      const invitation = await centres.createInvitation(w.manager.actor, {
+      const invitation = await invitations.issueInvitation(w.manager.actor, {
         email: `inv-${uniq()}@example.test`,
         role: 'practitioner',
       });
@@ -147,14 +148,21 @@ export const matrix: Record<OperationId, Case> = {
   getMe: { request: async () => ({ method: 'GET', url: '/me' }), expect: staffOnly(200) },
   listSignIns: { request: async () => ({ method: 'GET', url: '/me/sign-ins' }), expect: staffOnly(200) },
   listDevices: { request: async () => ({ method: 'GET', url: '/me/devices' }), expect: staffOnly(200) },
-  startTotpEnrolment: { request: async () => ({ method: 'POST', url: '/me/totp' }), expect: staffOnly(201) },
+  // Managers enrolled a second factor at sign-up: it is never replaced from a token (409).
+  startTotpEnrolment: {
+    request: async () => ({ method: 'POST', url: '/me/totp' }),
+    expect: roles({ manager: 409, practitioner: 201, otherPractitioner: 201, secretary: 201, foreignManager: 409 }),
+  },
   confirmTotpEnrolment: {
     request: async (who) => {
       const actor = actorOf(who);
-      const enrolment = actor ? await identity.startTotpEnrolment(actor.actor) : { secret: 'JBSWY3DPEHPK3PXP' };
+      const enrolment =
+        actor && actor.role !== 'manager'
+          ? await identity.startTotpEnrolment(actor.actor)
+          : { secret: 'JBSWY3DPEHPK3PXP' };
       return { method: 'POST', url: '/me/totp/confirm', body: { code: currentTotp(enrolment.secret) } };
     },
-    expect: staffOnly(204),
+    expect: roles({ manager: 409, practitioner: 204, otherPractitioner: 204, secretary: 204, foreignManager: 409 }),
   },
 
   getCentre: { request: async () => ({ method: 'GET', url: '/centre' }), expect: staffOnly(200) },
@@ -210,9 +218,25 @@ export const matrix: Record<OperationId, Case> = {
       foreignManager: 200,
     }),
   },
+  resendInvitation: {
+    request: async () => {
+      const { invitation } = await invitations.issueInvitation(w.manager.actor, {
+        email: `s-${uniq()}@example.test`,
+        role: 'practitioner',
+      });
+      return { method: 'POST', url: `/centre/invitations/${invitation.invitationId}/resend` };
+    },
+    expect: roles({
+      manager: 200,
+      practitioner: 403,
+      otherPractitioner: 403,
+      secretary: 403,
+      foreignManager: 404,
+    }),
+  },
   revokeInvitation: {
     request: async () => {
-      const invitation = await centres.createInvitation(w.manager.actor, {
+      const { invitation } = await invitations.issueInvitation(w.manager.actor, {
         email: `r-${uniq()}@example.test`,
         role: 'secretary',
       });

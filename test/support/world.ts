@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import * as centres from '#shared/centres/service';
+import * as invitations from '#shared/centres/invitations';
 import type { RequestMeta } from '#shared/http/contract';
 import type { Actor, Role } from '#shared/identity/actor';
 import * as identity from '#shared/identity/service';
@@ -62,7 +62,7 @@ export async function invite(
   served: string[] = [],
   email = `${role}-${unique()}@example.test`,
 ) {
-  const invitation = await centres.createInvitation(manager, { email, role, servedPractitionerIds: served });
+  const invitation = await invitations.issueInvitation(manager, { email, role, servedPractitionerIds: served });
   const accepted = await identity.acceptInvitation({
     token: invitation.token,
     password: PASSWORD,

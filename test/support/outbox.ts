@@ -1,0 +1,29 @@
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Email } from '#shared/messaging/mailer';
+
+/** Test-only: the e-mails this test file's runtime "sent" (the outbox mailer's files), oldest first. */
+export function sentEmails(): (Email & { messageId: string; at: string })[] {
+  const dir = process.env.MAIL_OUTBOX_DIR;
+  if (!dir || !existsSync(dir)) return [];
+  return readdirSync(dir)
+    .filter((f) => f.endsWith('.json'))
+    .sort()
+    .map((f) => JSON.parse(readFileSync(join(dir, f), 'utf8')));
+}
+
+/** The last e-mail sent to an address, or an error naming the address. */
+export function lastEmailTo(address: string) {
+  const email = sentEmails()
+    .filter((e) => e.to === address)
+    .at(-1);
+  if (!email) throw new Error(`no e-mail was sent to ${address}`);
+  return email;
+}
+
+/** The invitation token carried by the acceptance link of an e-mail. */
+export function invitationTokenIn(email: { text: string }) {
+  const token = /\/invitations\/accept#token=([\w-]+)/.exec(email.text)?.[1];
+  if (!token) throw new Error('no invitation link in the e-mail');
+  return token;
+}
