@@ -18,6 +18,7 @@ const accessClaims = z.object({
   srv: z.array(z.string()).default([]),
   sid: z.string(),
   typ: z.literal('access'),
+  exp: z.number(),
 });
 
 const mfaClaims = z.object({ sub: z.string(), cid: z.string(), typ: z.literal('mfa'), dev: z.string() });
@@ -39,12 +40,36 @@ export async function issueAccessToken(actor: Actor): Promise<string> {
     .sign((await signingKey()).hmac);
 }
 
+/**
+ * Access tokens this runtime has verified, until they expire. A client sends the same token with
+ * every request for up to 15 minutes, and verifying it again (HMAC through WebCrypto, claims)
+ * costs more than everything else our stack does for a request. Keyed by the whole token,
+ * signature included, so only a byte-identical token is found; expiry is checked on every hit.
+ * Bounded: the oldest entries go first (Map keeps insertion order).
+ */
+const verifiedTokens = new Map<string, { actor: Actor; expiresAtMs: number }>();
+const MAX_VERIFIED_TOKENS = 2000;
+
 /** Verifies a bearer token and returns the actor it proves; any failure is a 401. */
 export async function verifyAccessToken(token: string): Promise<Actor> {
-  const claims = accessClaims.safeParse(await verify(token));
+  const known = verifiedTokens.get(token);
+  if (known && Date.now() < known.expiresAtMs) return known.actor;
+  if (known) verifiedTokens.delete(token);
+  const payload = await verify(token);
+  const claims = accessClaims.safeParse(payload);
   if (!claims.success) throw unauthenticated('The access token is not valid', 'invalid_token');
   const c = claims.data;
-  return { userId: c.sub, centreId: c.cid, role: c.role, servedPractitionerIds: c.srv, sessionId: c.sid };
+  // Shared by the requests that carry this token: frozen, so no request can change another's actor.
+  const actor: Actor = Object.freeze({
+    userId: c.sub,
+    centreId: c.cid,
+    role: c.role,
+    servedPractitionerIds: Object.freeze([...c.srv]) as string[],
+    sessionId: c.sid,
+  });
+  if (verifiedTokens.size >= MAX_VERIFIED_TOKENS) verifiedTokens.delete(verifiedTokens.keys().next().value!);
+  verifiedTokens.set(token, { actor, expiresAtMs: c.exp * 1000 });
+  return actor;
 }
 
 export async function issueMfaToken(userId: string, centreId: string, deviceKey: string): Promise<string> {
