@@ -1,6 +1,7 @@
 import { tableName } from '#shared/db/client';
 import { keys } from '#shared/db/keys';
 import { findEntity, type Item, queryCollection, queryIndex, type TransactItem } from '#shared/db/table';
+import { normaliseName } from '#shared/patients/names';
 import type { Patient } from '#shared/patients/schemas';
 
 /**
@@ -8,15 +9,6 @@ import type { Patient } from '#shared/patients/schemas';
  * each phone on the file (patient's and related persons') is a small look-up item carrying the
  * patient summary, so a phone search is one Query and the portal sign-in can match a person.
  */
-
-/** Lower-case, accents and punctuation removed: "Van der Berghe-Müller" → "vanderberghemuller". */
-export function normaliseName(value: string): string {
-  return value
-    .normalize('NFD')
-    .replace(/\p{M}/gu, '')
-    .toLowerCase()
-    .replace(/[^a-z0-9]/g, '');
-}
 
 export const nameKey = (p: Pick<Patient, 'lastName' | 'firstName' | 'patientId'>) =>
   `${normaliseName(p.lastName)}#${normaliseName(p.firstName)}#${p.patientId}`;

@@ -1,6 +1,7 @@
 import * as z from 'zod';
 import { addressSchema } from '#shared/centres/schemas';
 import { ulidSchema } from '#shared/ids';
+import { normaliseName } from '#shared/patients/names';
 import { emailSchema, isoDateSchema, localeSchema, nameSchema, pageQuery, phoneSchema } from '#shared/schemas';
 
 /** Belgian mutual insurer organisations (DOMAIN.md): eFact batches go per organisation. */
@@ -149,7 +150,15 @@ export const patientSummarySchema = patientSchema.pick({
 export const listPatientsQuery = z
   .strictObject({
     ...pageQuery,
-    lastName: z.string().trim().min(1).max(100).optional().describe('Last-name prefix (accents and case ignored)'),
+    lastName: z
+      .string()
+      .trim()
+      .min(1)
+      .max(100)
+      // An empty normalised prefix would match every name: the whole centre, not a search.
+      .refine((prefix) => normaliseName(prefix) !== '', 'must contain at least one letter or digit')
+      .optional()
+      .describe('Last-name prefix (accents, case, spaces and punctuation ignored; any script)'),
     phone: phoneSchema.optional().describe('Patient or related person phone'),
     birthDate: isoDateSchema.optional(),
     practitionerId: ulidSchema.optional().describe("Only this practitioner's patients"),

@@ -1,4 +1,5 @@
 import { beforeAll, describe, expect, it } from 'vitest';
+import { normaliseName } from '#shared/patients/names';
 import { call } from '../support/api';
 import { allItems, itemCount } from '../support/table';
 import { buildCentre, type CentreWorld, newPatient } from '../support/world';
@@ -225,6 +226,58 @@ describe('search and pagination', () => {
 
     expect(own.body.items.map((p: { patientId: string }) => p.patientId)).toEqual([centre.otherPatientId]);
     expect(all.body.items).toHaveLength(8);
+  });
+});
+
+describe('names in any script', () => {
+  let centre: CentreWorld;
+  const lastNames = (res: { body: { items: { lastName: string }[] } }) => res.body.items.map((p) => p.lastName);
+
+  beforeAll(async () => {
+    centre = await buildCentre('Unicode centre');
+    for (const lastName of ['Łukasiewicz', 'Østergaard', 'Straße', 'Иванов', 'Ivanova', 'Σοφός']) {
+      await create(centre.practitioner.token, newPatient({ lastName }));
+    }
+  });
+
+  it.each([
+    ['lukas', ['Łukasiewicz']],
+    ['ŁUKAS', ['Łukasiewicz']],
+    ['Ø', ['Østergaard']],
+    ['oster', ['Østergaard']],
+    ['strass', ['Straße']],
+    ['Иванов', ['Иванов']],
+    ['ива', ['Иванов']],
+    ['ivanov', ['Ivanova']],
+    ['ΣΟΦΟΣ', ['Σοφός']],
+  ])('finds %s by the same normalisation as the stored keys', async (prefix, expected) => {
+    const res = await call('GET', `/patients?lastName=${encodeURIComponent(prefix)}`, {
+      token: centre.practitioner.token,
+    });
+
+    expect(res.status).toBe(200);
+    expect(lastNames(res)).toEqual(expected);
+  });
+
+  it('refuses a last-name prefix with no letter or digit instead of listing the whole centre', async () => {
+    const before = await itemCount();
+
+    const res = await call('GET', `/patients?lastName=${encodeURIComponent(' -’. ')}`, {
+      token: centre.manager.token,
+    });
+
+    expect(res.status).toBe(400);
+    expect(res.body.fields).toEqual([{ field: 'query.lastName', message: expect.stringMatching(/letter or digit/) }]);
+    expect(await itemCount()).toBe(before);
+  });
+
+  it('keeps letters and digits of every script, folding the Latin letters that do not decompose', () => {
+    expect(normaliseName('Van der Berghe-Müller')).toBe('vanderberghemuller');
+    expect(normaliseName('Łukasz Đorđević')).toBe('lukaszdordevic');
+    expect(normaliseName('Æbeløe Straße Cœur')).toBe('aebeloestrassecoeur');
+    expect(normaliseName('Иванов-Петров 2')).toBe('ивановпетров2');
+    expect(normaliseName('李小龍')).toBe('李小龍');
+    expect(normaliseName('—')).toBe('');
   });
 });
 
