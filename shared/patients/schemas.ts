@@ -70,9 +70,26 @@ const optionalFields = {
   insurer: insurerSchema,
   notes: z.string().max(10_000).describe('Clinical notes: not visible to secretaries'),
 };
+/**
+ * Ids the client sends back must not repeat within a list: each id is one person, and a related
+ * person's id is part of their phone look-up key (two writes of one key fail the transaction).
+ */
+const uniqueIds =
+  <K extends string>(idField: K) =>
+  (items: Partial<Record<K, string>>[], ctx: z.RefinementCtx) => {
+    const seen = new Set<string>();
+    items.forEach((item, index) => {
+      const id = item[idField];
+      if (id === undefined) return;
+      if (seen.has(id))
+        ctx.addIssue({ code: 'custom', path: [index, idField], message: `repeats an earlier ${idField}` });
+      seen.add(id);
+    });
+  };
+
 const listFields = {
-  relatedPersons: z.array(relatedPersonInputSchema).max(10),
-  correspondents: z.array(correspondentInputSchema).max(20),
+  relatedPersons: z.array(relatedPersonInputSchema).max(10).superRefine(uniqueIds('relatedPersonId')),
+  correspondents: z.array(correspondentInputSchema).max(20).superRefine(uniqueIds('correspondentId')),
   portalOptOut: z.boolean().describe('R5: the patient refuses online sync (portal)'),
 };
 type Optionals = typeof optionalFields;

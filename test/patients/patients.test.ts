@@ -1,4 +1,5 @@
 import { beforeAll, describe, expect, it } from 'vitest';
+import { newId } from '#shared/ids';
 import { normaliseName } from '#shared/patients/names';
 import { call } from '../support/api';
 import { allItems, itemCount } from '../support/table';
@@ -109,6 +110,72 @@ describe('secretaries (P3)', () => {
 
     expect(res.status).toBe(201);
     expect(res.body.practitionerId).toBe(w.practitioner.userId);
+  });
+});
+
+describe('related persons and correspondents', () => {
+  const parent = (overrides: Record<string, unknown> = {}) => ({
+    relation: 'parent1',
+    firstName: 'Anne',
+    lastName: 'Lambert',
+    phone: '+32478000001',
+    ...overrides,
+  });
+
+  it('refuses a related person id given twice, naming the repeat, and writes nothing', async () => {
+    const id = newId();
+    const before = await itemCount();
+
+    const res = await create(w.practitioner.token, {
+      ...newPatient({ lastName: 'Twice' }),
+      relatedPersons: [parent({ relatedPersonId: id }), parent({ relatedPersonId: id, relation: 'parent2' })],
+    });
+
+    expect(res.status).toBe(400);
+    expect(res.body.fields).toEqual([
+      { field: 'body.relatedPersons.1.relatedPersonId', message: expect.stringMatching(/repeats/) },
+    ]);
+    expect(await itemCount()).toBe(before);
+  });
+
+  it('refuses repeated ids on update too, for related persons and correspondents', async () => {
+    const created = await create(w.practitioner.token, newPatient({ lastName: 'Repeat' }));
+    const [personId, correspondentId] = [newId(), newId()];
+    const correspondent = { correspondentId, name: 'Dr Martin', profession: 'ORL' };
+
+    const res = await call('PATCH', `/patients/${created.body.patientId}`, {
+      token: w.practitioner.token,
+      body: {
+        version: 1,
+        relatedPersons: [parent({ relatedPersonId: personId }), parent({ relatedPersonId: personId })],
+        correspondents: [correspondent, correspondent],
+      },
+    });
+
+    expect(res.status).toBe(400);
+    expect(res.body.fields.map((f: { field: string }) => f.field).sort()).toEqual([
+      'body.correspondents.1.correspondentId',
+      'body.relatedPersons.1.relatedPersonId',
+    ]);
+  });
+
+  it('keeps one phone look-up per person when the patient and two relatives share a phone', async () => {
+    const phone = '+32478555001';
+    const res = await create(w.practitioner.token, {
+      ...newPatient({ lastName: 'Samephone', phone }),
+      relatedPersons: [parent({ phone }), parent({ relation: 'parent2', firstName: 'Bart', phone })],
+    });
+    const updated = await call('PATCH', `/patients/${res.body.patientId}`, {
+      token: w.practitioner.token,
+      body: { version: 1, relatedPersons: [...res.body.relatedPersons, parent({ relation: 'guardian', phone })] },
+    });
+
+    expect(res.status).toBe(201);
+    expect(updated.status).toBe(200);
+    const lookups = (await allItems()).filter((i) => (i.pk as { S: string }).S.endsWith(`#PHONE#${phone}`));
+    expect(lookups).toHaveLength(4);
+    const search = await call('GET', `/patients?phone=${encodeURIComponent(phone)}`, { token: w.practitioner.token });
+    expect(search.body.items.map((p: { patientId: string }) => p.patientId)).toEqual([res.body.patientId]);
   });
 });
 
