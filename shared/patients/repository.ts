@@ -83,8 +83,7 @@ export const findPatient = (centreId: string, patientId: string) =>
 export type PatientQuery =
   | { by: 'centre'; centreId: string; lastNamePrefix?: string | undefined }
   | { by: 'practitioner'; centreId: string; practitionerId: string; lastNamePrefix?: string | undefined }
-  | { by: 'birthDate'; centreId: string; birthDate: string; practitionerId?: string | undefined }
-  | { by: 'phone'; centreId: string; phone: string };
+  | { by: 'birthDate'; centreId: string; birthDate: string; practitionerId?: string | undefined };
 
 /** One Query page per search; each search has its own index (docs/DATA_MODEL.md). */
 export function queryPatients(q: PatientQuery, limit: number, startKey?: Item) {
@@ -106,9 +105,24 @@ export function queryPatients(q: PatientQuery, limit: number, startKey?: Item) {
       const index = keys.patientsByBirthDateIndex(q.centreId, q.birthDate);
       return queryIndex('gsi3', index.gsi3pk, q.practitionerId ? `${q.practitionerId}#` : '', page);
     }
-    case 'phone':
-      return queryCollection(keys.patientPhonePrefix(q.centreId, q.phone), page);
   }
+}
+
+/**
+ * The most items one look-up partition is read for: a phone is shared by a family's handful of
+ * files, so a look-up is one Query with this cap, never a paginated listing (docs/DATA_MODEL.md).
+ */
+export const LOOKUP_CAP = 100;
+
+export type PatientSummary = ReturnType<typeof summaryOf>;
+
+/**
+ * The summaries on the look-up items of one phone, in one Query: one per person having that phone,
+ * so a patient appears once per relative sharing it. `complete` is false past the cap.
+ */
+export async function summariesWithPhone(centreId: string, phone: string) {
+  const page = await queryCollection(keys.patientPhonePrefix(centreId, phone), { limit: LOOKUP_CAP });
+  return { summaries: page.items.map((item) => item.summary as PatientSummary), complete: !page.lastKey };
 }
 
 export const transfersOf = (centreId: string, patientId: string, limit: number, startKey?: Item) =>

@@ -176,13 +176,19 @@ export const listPatientsQuery = z
       .refine((prefix) => normaliseName(prefix) !== '', 'must contain at least one letter or digit')
       .optional()
       .describe('Last-name prefix (accents, case, spaces and punctuation ignored; any script)'),
-    phone: phoneSchema.optional().describe('Patient or related person phone'),
+    phone: phoneSchema
+      .optional()
+      .describe('Patient or related person phone: every match in one answer (no cursor, limit ignored)'),
     birthDate: isoDateSchema.optional(),
     practitionerId: ulidSchema.optional().describe("Only this practitioner's patients"),
   })
   .refine((q) => [q.lastName, q.phone, q.birthDate].filter(Boolean).length <= 1, {
     message: 'search by one of lastName, phone or birthDate at a time',
     path: ['lastName'],
+  })
+  .refine((q) => !(q.phone && q.cursor), {
+    message: 'a phone search answers every match at once: it takes no cursor',
+    path: ['cursor'],
   });
 
 export const transferSchema = z.object({

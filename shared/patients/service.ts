@@ -15,12 +15,15 @@ import {
 } from '#shared/identity/policy';
 import { findMembership } from '#shared/identity/repository';
 import { newId } from '#shared/ids';
+import { logger } from '#shared/logger';
 import {
   findPatient,
+  LOOKUP_CAP,
   type PatientQuery,
   patientItem,
   phoneLookupChanges,
   queryPatients,
+  summariesWithPhone,
   summaryOf,
   transfersOf,
 } from '#shared/patients/repository';
@@ -240,6 +243,22 @@ export async function transferPatient(
   return viewOf(actor, after);
 }
 
+/**
+ * A phone search reads the whole look-up partition in one Query (it holds a family's handful of
+ * items) and answers every match at once: de-duplicated (one item per relative sharing the phone)
+ * and filtered to the practitioners the actor may see, with no cursor (docs/DATA_MODEL.md).
+ */
+async function patientsWithPhone(centreId: string, phone: string, mayShow: (practitionerId: string) => boolean) {
+  const { summaries, complete } = await summariesWithPhone(centreId, phone);
+  if (!complete) logger.warn('phone look-up partition over its cap: results truncated', { cap: LOOKUP_CAP });
+  const seen = new Set<string>();
+  return summaries.filter((p) => {
+    if (seen.has(p.patientId) || !mayShow(p.practitionerId)) return false;
+    seen.add(p.patientId);
+    return true;
+  });
+}
+
 export async function listPatients(
   actor: Actor,
   query: {
@@ -268,32 +287,25 @@ export async function listPatients(
     practitionerId = visible[0];
   }
   const centreId = actor.centreId;
-  const q: PatientQuery = query.phone
-    ? { by: 'phone', centreId, phone: query.phone }
-    : query.birthDate
-      ? { by: 'birthDate', centreId, birthDate: query.birthDate, practitionerId }
-      : practitionerId
-        ? { by: 'practitioner', centreId, practitionerId, lastNamePrefix: query.lastName }
-        : { by: 'centre', centreId, lastNamePrefix: query.lastName };
+  if (query.phone) {
+    const items = await patientsWithPhone(centreId, query.phone, (p) => !practitionerId || p === practitionerId);
+    await recordRead(actor, meta, { action: 'patient.list', patientIds: items.map((p) => p.patientId) });
+    return { items };
+  }
+  const q: PatientQuery = query.birthDate
+    ? { by: 'birthDate', centreId, birthDate: query.birthDate, practitionerId }
+    : practitionerId
+      ? { by: 'practitioner', centreId, practitionerId, lastNamePrefix: query.lastName }
+      : { by: 'centre', centreId, lastNamePrefix: query.lastName };
   const scope = `patients:${actor.userId}:${JSON.stringify(q)}`;
   const page = await paged(
     scope,
     query.cursor,
     (start) => queryPatients(q, query.limit, start),
-    (item: Item) =>
-      item.entity === 'PatientPhone'
-        ? (item.summary as ReturnType<typeof summaryOf>)
-        : summaryOf(stripKeys(item) as unknown as Patient),
+    (item: Item) => summaryOf(stripKeys(item) as unknown as Patient),
   );
-  // A phone is shared by relatives: one patient may appear once per related person.
-  const seen = new Set<string>();
-  const items = page.items.filter((p) => {
-    if (seen.has(p.patientId) || (practitionerId && p.practitionerId !== practitionerId)) return false;
-    seen.add(p.patientId);
-    return true;
-  });
-  await recordRead(actor, meta, { action: 'patient.list', patientIds: items.map((p) => p.patientId) });
-  return { ...page, items };
+  await recordRead(actor, meta, { action: 'patient.list', patientIds: page.items.map((p) => p.patientId) });
+  return page;
 }
 
 export async function listTransfers(

@@ -296,6 +296,63 @@ describe('search and pagination', () => {
   });
 });
 
+describe('search by phone', () => {
+  let family: CentreWorld;
+  const phone = '+32478777001';
+  const ids = (res: { body: { items: { patientId: string }[] } }) => res.body.items.map((p) => p.patientId);
+  const byPhone = (token: string, extra = '') =>
+    call('GET', `/patients?phone=${encodeURIComponent(phone)}${extra}`, { token });
+  let ofPractitioner: string[];
+  let ofOther: string;
+
+  beforeAll(async () => {
+    family = await buildCentre('Family centre');
+    const sibling = async (token: string, firstName: string) =>
+      (
+        await create(token, {
+          ...newPatient({ firstName, lastName: 'Family', phone }),
+          relatedPersons: [
+            { relation: 'parent1', firstName: 'Anne', lastName: 'Family', phone },
+            { relation: 'parent2', firstName: 'Bart', lastName: 'Family', phone },
+          ],
+        })
+      ).body.patientId as string;
+    // Three items per file in the phone partition, two practitioners interleaved.
+    const first = await sibling(family.practitioner.token, 'Alice');
+    ofOther = await sibling(family.otherPractitioner.token, 'Bruno');
+    const third = await sibling(family.practitioner.token, 'Chloé');
+    ofPractitioner = [first, third];
+  });
+
+  it('answers every visible patient once, in one answer without a cursor, whatever the limit', async () => {
+    const practitioner = await byPhone(family.practitioner.token, '&limit=2');
+    const secretary = await byPhone(family.secretary.token, '&limit=1');
+    const manager = await byPhone(family.manager.token, '&limit=1');
+
+    expect(practitioner.status).toBe(200);
+    expect(ids(practitioner)).toEqual(ofPractitioner);
+    expect(practitioner.body).not.toHaveProperty('nextCursor');
+    expect(ids(secretary)).toEqual(ofPractitioner);
+    expect(secretary.body).not.toHaveProperty('nextCursor');
+    expect(ids(manager)).toEqual([ofPractitioner[0], ofOther, ofPractitioner[1]]);
+    expect(manager.body).not.toHaveProperty('nextCursor');
+  });
+
+  it("shows a practitioner none of a colleague's patients, and no cursor to an empty page", async () => {
+    const res = await byPhone(family.otherPractitioner.token, '&limit=1');
+
+    expect(ids(res)).toEqual([ofOther]);
+    expect(res.body).not.toHaveProperty('nextCursor');
+  });
+
+  it('refuses a cursor on a phone search', async () => {
+    const res = await byPhone(family.manager.token, '&cursor=abc.def');
+
+    expect(res.status).toBe(400);
+    expect(res.body.fields[0].field).toBe('query.cursor');
+  });
+});
+
 describe('names in any script', () => {
   let centre: CentreWorld;
   const lastNames = (res: { body: { items: { lastName: string }[] } }) => res.body.items.map((p) => p.lastName);
