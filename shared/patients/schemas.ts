@@ -179,15 +179,19 @@ export const listPatientsQuery = z
     phone: phoneSchema
       .optional()
       .describe('Patient or related person phone: every match in one answer (no cursor, limit ignored)'),
-    birthDate: isoDateSchema.optional(),
-    practitionerId: ulidSchema.optional().describe("Only this practitioner's patients"),
+    birthDate: isoDateSchema
+      .optional()
+      .describe('Every patient born that day in one answer (no cursor, limit ignored)'),
+    practitionerId: ulidSchema
+      .optional()
+      .describe("Only this practitioner's patients; required for a name listing by a secretary serving several"),
   })
   .refine((q) => [q.lastName, q.phone, q.birthDate].filter(Boolean).length <= 1, {
     message: 'search by one of lastName, phone or birthDate at a time',
     path: ['lastName'],
   })
-  .refine((q) => !(q.phone && q.cursor), {
-    message: 'a phone search answers every match at once: it takes no cursor',
+  .refine((q) => !((q.phone || q.birthDate) && q.cursor), {
+    message: 'phone and birth-date searches answer every match at once: they take no cursor',
     path: ['cursor'],
   });
 

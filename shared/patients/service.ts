@@ -20,9 +20,11 @@ import {
   findPatient,
   LOOKUP_CAP,
   type PatientQuery,
+  type PatientSummary,
   patientItem,
   phoneLookupChanges,
   queryPatients,
+  summariesBornOn,
   summariesWithPhone,
   summaryOf,
   transfersOf,
@@ -243,17 +245,41 @@ export async function transferPatient(
   return viewOf(actor, after);
 }
 
+/** Whose patients a listing or search may show: every practitioner's (managers) or these. */
+function practitionersInScope(actor: Actor, requested: string | undefined): 'all' | string[] {
+  if (requested) {
+    if (!canSeePractitionerPatients(actor, requested)) {
+      throw forbidden("You may not list this practitioner's patients", 'not_your_practitioner');
+    }
+    return [requested];
+  }
+  const visible = visiblePractitioners(actor);
+  if (visible !== 'all' && visible.length === 0) {
+    throw forbidden('You serve no practitioner yet', 'no_served_practitioner');
+  }
+  return visible;
+}
+
 /**
- * A phone search reads the whole look-up partition in one Query (it holds a family's handful of
- * items) and answers every match at once: de-duplicated (one item per relative sharing the phone)
- * and filtered to the practitioners the actor may see, with no cursor (docs/DATA_MODEL.md).
+ * Phone and birth-date searches are look-ups: their partition holds a family's or a day's handful
+ * of items, so it is read in one capped Query and answered complete, de-duplicated (one phone item
+ * per relative sharing the number) and filtered to the practitioners in scope, with no cursor
+ * (docs/DATA_MODEL.md).
  */
-async function patientsWithPhone(centreId: string, phone: string, mayShow: (practitionerId: string) => boolean) {
-  const { summaries, complete } = await summariesWithPhone(centreId, phone);
-  if (!complete) logger.warn('phone look-up partition over its cap: results truncated', { cap: LOOKUP_CAP });
+async function lookUpPatients(
+  centreId: string,
+  search: { phone: string } | { birthDate: string },
+  scope: 'all' | string[],
+): Promise<PatientSummary[]> {
+  const onlyOne = scope !== 'all' && scope.length === 1 ? scope[0] : undefined;
+  const { summaries, complete } =
+    'phone' in search
+      ? await summariesWithPhone(centreId, search.phone)
+      : await summariesBornOn(centreId, search.birthDate, onlyOne);
+  if (!complete) logger.warn('look-up partition over its cap: results truncated', { cap: LOOKUP_CAP });
   const seen = new Set<string>();
   return summaries.filter((p) => {
-    if (seen.has(p.patientId) || !mayShow(p.practitionerId)) return false;
+    if (seen.has(p.patientId) || (scope !== 'all' && !scope.includes(p.practitionerId))) return false;
     seen.add(p.patientId);
     return true;
   });
@@ -272,34 +298,26 @@ export async function listPatients(
   meta: RequestMeta,
 ) {
   authorize(actor, 'patient:list');
-  const visible = visiblePractitioners(actor);
-  let practitionerId = query.practitionerId;
-  if (practitionerId && !canSeePractitionerPatients(actor, practitionerId)) {
-    throw forbidden("You may not list this practitioner's patients", 'not_your_practitioner');
-  }
-  if (!practitionerId && visible !== 'all') {
-    if (visible.length === 0) throw forbidden('You serve no practitioner yet', 'no_served_practitioner');
-    if (visible.length > 1) {
-      throw validationError('You serve several practitioners: say whose patients to list', [
-        { field: 'query.practitionerId', message: 'required' },
-      ]);
-    }
-    practitionerId = visible[0];
-  }
+  const scope = practitionersInScope(actor, query.practitionerId);
   const centreId = actor.centreId;
-  if (query.phone) {
-    const items = await patientsWithPhone(centreId, query.phone, (p) => !practitionerId || p === practitionerId);
+  const search = query.phone ? { phone: query.phone } : query.birthDate ? { birthDate: query.birthDate } : undefined;
+  if (search) {
+    const items = await lookUpPatients(centreId, search, scope);
     await recordRead(actor, meta, { action: 'patient.list', patientIds: items.map((p) => p.patientId) });
     return { items };
   }
-  const q: PatientQuery = query.birthDate
-    ? { by: 'birthDate', centreId, birthDate: query.birthDate, practitionerId }
-    : practitionerId
-      ? { by: 'practitioner', centreId, practitionerId, lastNamePrefix: query.lastName }
-      : { by: 'centre', centreId, lastNamePrefix: query.lastName };
-  const scope = `patients:${actor.userId}:${JSON.stringify(q)}`;
+  // Name-ordered listings page through one index partition: the centre's or one practitioner's.
+  if (scope !== 'all' && scope.length > 1) {
+    throw validationError('You serve several practitioners: say whose patients to list', [
+      { field: 'query.practitionerId', message: 'required to list by name when serving several practitioners' },
+    ]);
+  }
+  const q: PatientQuery =
+    scope === 'all'
+      ? { by: 'centre', centreId, lastNamePrefix: query.lastName }
+      : { by: 'practitioner', centreId, practitionerId: scope[0]!, lastNamePrefix: query.lastName };
   const page = await paged(
-    scope,
+    `patients:${actor.userId}:${JSON.stringify(q)}`,
     query.cursor,
     (start) => queryPatients(q, query.limit, start),
     (item: Item) => summaryOf(stripKeys(item) as unknown as Patient),

@@ -3,7 +3,7 @@ import { newId } from '#shared/ids';
 import { normaliseName } from '#shared/patients/names';
 import { call } from '../support/api';
 import { allItems, itemCount } from '../support/table';
-import { buildCentre, type CentreWorld, newPatient } from '../support/world';
+import { buildCentre, type CentreWorld, invite, newPatient, type Staff } from '../support/world';
 
 let w: CentreWorld;
 let other: CentreWorld;
@@ -350,6 +350,70 @@ describe('search by phone', () => {
 
     expect(res.status).toBe(400);
     expect(res.body.fields[0].field).toBe('query.cursor');
+  });
+});
+
+describe('a secretary serving several practitioners', () => {
+  let centre: CentreWorld;
+  let secretary: Staff;
+  let third: Staff;
+  const born = '2012-06-15';
+  const phone = '+32478888001';
+  const names = (res: { body: { items: { lastName: string }[] } }) => res.body.items.map((p) => p.lastName).sort();
+
+  beforeAll(async () => {
+    centre = await buildCentre('Shared secretariat');
+    third = await invite(centre.manager.actor, 'practitioner');
+    secretary = await invite(centre.manager.actor, 'secretary', [
+      centre.practitioner.userId,
+      centre.otherPractitioner.userId,
+    ]);
+    const file = { birthDate: born, phone };
+    await create(centre.practitioner.token, newPatient({ ...file, lastName: 'Aerts' }));
+    await create(centre.otherPractitioner.token, newPatient({ ...file, lastName: 'Bosmans' }));
+    await create(third.token, newPatient({ ...file, lastName: 'Cools' }));
+  });
+
+  it('searches by phone and by birth date across every practitioner served, and no further', async () => {
+    const byPhone = await call('GET', `/patients?phone=${encodeURIComponent(phone)}`, { token: secretary.token });
+    const byBirthDate = await call('GET', `/patients?birthDate=${born}&limit=1`, { token: secretary.token });
+
+    expect(byPhone.status).toBe(200);
+    expect(names(byPhone)).toEqual(['Aerts', 'Bosmans']);
+    expect(byBirthDate.status).toBe(200);
+    expect(names(byBirthDate)).toEqual(['Aerts', 'Bosmans']);
+    expect(byBirthDate.body).not.toHaveProperty('nextCursor');
+  });
+
+  it('narrows a search to one served practitioner on request, and refuses one not served', async () => {
+    const one = await call('GET', `/patients?birthDate=${born}&practitionerId=${centre.otherPractitioner.userId}`, {
+      token: secretary.token,
+    });
+    const notServed = await call('GET', `/patients?birthDate=${born}&practitionerId=${third.userId}`, {
+      token: secretary.token,
+    });
+
+    expect(names(one)).toEqual(['Bosmans']);
+    expect(notServed.status).toBe(403);
+  });
+
+  it('still says whose patients to list by name', async () => {
+    const ambiguous = await call('GET', '/patients?lastName=a', { token: secretary.token });
+    const chosen = await call('GET', `/patients?practitionerId=${centre.practitioner.userId}`, {
+      token: secretary.token,
+    });
+
+    expect(ambiguous.status).toBe(400);
+    expect(ambiguous.body.fields[0].field).toBe('query.practitionerId');
+    expect(names(chosen)).toEqual(['Aerts', 'Lambert']);
+  });
+
+  it("keeps a practitioner to their own patients and shows the manager everyone's", async () => {
+    const practitioner = await call('GET', `/patients?birthDate=${born}`, { token: third.token });
+    const manager = await call('GET', `/patients?birthDate=${born}`, { token: centre.manager.token });
+
+    expect(names(practitioner)).toEqual(['Cools']);
+    expect(names(manager)).toEqual(['Aerts', 'Bosmans', 'Cools']);
   });
 });
 
