@@ -54,6 +54,7 @@ export const centresContract = {
   updateStaffMember: {
     params: z.strictObject({ userId: ulidSchema }),
     body: z.strictObject({
+      version: z.number().int().min(1).describe('The version read: a stale version answers 409'),
       role: z.enum(roles).optional(),
       status: z.enum(['active', 'suspended']).optional(),
       servedPractitionerIds: z.array(ulidSchema).max(100).optional(),

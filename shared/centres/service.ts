@@ -1,11 +1,17 @@
 import { findCentre, findLicence, type Licence, licenceItem, saveCentreProfile } from '#shared/centres/repository';
 import { type Centre, licenceFeatures, type UpdateCentreInput } from '#shared/centres/schemas';
 import { keys } from '#shared/db/keys';
-import { type Item, putItem, stripKeys, updateItem } from '#shared/db/table';
+import { type Item, putItem, stripKeys, transactionConditionFailed, transactWrite, updateItem } from '#shared/db/table';
 import { conflict, notFound, ruleViolation, validationError } from '#shared/errors';
 import type { Actor, Role } from '#shared/identity/actor';
 import { authorize, licenceScope } from '#shared/identity/policy';
-import { findCredential, findMembership, membersOfCentre } from '#shared/identity/repository';
+import {
+  findCredential,
+  findMembership,
+  membersOfCentre,
+  membershipUpdate,
+  stillActiveManager,
+} from '#shared/identity/repository';
 import { queryPatients } from '#shared/patients/repository';
 import type { Membership } from '#shared/identity/schemas';
 import { newId } from '#shared/ids';
@@ -61,10 +67,16 @@ export function assertPractitioners(members: Membership[], ids: string[], field:
   }
 }
 
+const staleMembership = (currentVersion?: number) =>
+  conflict('version_conflict', 'The staff member was changed by someone else: reload and retry', {
+    ...(currentVersion ? { currentVersion } : {}),
+  });
+
 export async function updateStaffMember(
   actor: Actor,
   userId: string,
   input: {
+    version: number;
     role?: Role | undefined;
     status?: 'active' | 'suspended' | undefined;
     servedPractitionerIds?: string[] | undefined;
@@ -73,19 +85,21 @@ export async function updateStaffMember(
   authorize(actor, 'staff:manage');
   const member = await findMembership(actor.centreId, userId);
   if (!member) throw notFound('staff_member');
+  if (member.version !== input.version) throw staleMembership(member.version);
   const members = (await membersOfCentre(actor.centreId, 1000)).items;
   const next: Membership = {
     ...member,
     ...(input.role ? { role: input.role } : {}),
     ...(input.status ? { status: input.status } : {}),
     ...(input.servedPractitionerIds ? { servedPractitionerIds: [...new Set(input.servedPractitionerIds)] } : {}),
+    version: member.version + 1,
   };
   if (next.role !== 'secretary') next.servedPractitionerIds = [];
   assertPractitioners(members, next.servedPractitionerIds, 'body.servedPractitionerIds');
-  const managersLeft = members.filter(
-    (m) => m.role === 'manager' && m.status === 'active' && m.userId !== userId,
-  ).length;
-  if (member.role === 'manager' && (next.role !== 'manager' || next.status !== 'active') && managersLeft === 0) {
+  const otherManagers = members.filter((m) => m.role === 'manager' && m.status === 'active' && m.userId !== userId);
+  const leavesManagers = member.role === 'manager' && (next.role !== 'manager' || next.status !== 'active');
+  const [keeper] = otherManagers;
+  if (leavesManagers && !keeper) {
     throw ruleViolation('last_manager', 'A centre keeps at least one active manager');
   }
   if (next.role === 'manager' && member.role !== 'manager') {
@@ -107,17 +121,21 @@ export async function updateStaffMember(
       );
     }
   }
-  await updateItem({
-    Key: keys.membership(actor.centreId, userId),
-    UpdateExpression: 'SET #role = :role, #status = :status, servedPractitionerIds = :served',
-    ConditionExpression: 'attribute_exists(pk)',
-    ExpressionAttributeNames: { '#role': 'role', '#status': 'status' },
-    ExpressionAttributeValues: {
-      ':role': next.role,
-      ':status': next.status,
-      ':served': next.servedPractitionerIds,
-    },
-  });
+  // The version condition serialises changes of this member. Stepping a manager down also holds
+  // the transaction to another manager still being active, so two managers demoting each other
+  // at once cannot leave the centre without one (docs/decisions/0009-staff-changes.md).
+  const writes = [
+    membershipUpdate(next, member.version),
+    ...(leavesManagers && keeper ? [stillActiveManager(actor.centreId, keeper.userId)] : []),
+  ];
+  try {
+    await transactWrite(writes);
+  } catch (error) {
+    const failed = transactionConditionFailed(error);
+    if (failed.includes(0)) throw staleMembership();
+    if (failed.length > 0) throw conflict('staff_changed', 'The centre staff changed meanwhile: reload and retry');
+    throw error;
+  }
   return next;
 }
 

@@ -206,8 +206,8 @@ export const routes = [
     path: '/centre/staff/{userId}',
     function: 'centres',
     auth: 'staff',
-    summary: 'Change a staff member (served practitioners, status)',
-    budget: { GetItem: 2, Query: 2, UpdateItem: 1 },
+    summary: 'Change a staff member (role, status, served practitioners; optimistic locking)',
+    budget: { GetItem: 2, Query: 2, TransactWriteItems: 1 },
   }),
   route({
     operationId: 'createInvitation',

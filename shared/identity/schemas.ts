@@ -73,6 +73,7 @@ export const membershipSchema = z.object({
   lastName: z.string(),
   email: z.string(),
   joinedAt: z.iso.datetime(),
+  version: z.number().int().describe('Send it back to change the member (optimistic locking)'),
 });
 export type Membership = z.infer<typeof membershipSchema>;
 

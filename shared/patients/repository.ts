@@ -1,6 +1,7 @@
 import { tableName } from '#shared/db/client';
 import { keys } from '#shared/db/keys';
-import { findEntity, type Item, queryCollection, queryIndex, type TransactItem } from '#shared/db/table';
+import { findEntity, type Item, queryCollection, queryIndex, stripKeys, type TransactItem } from '#shared/db/table';
+import { normaliseName } from '#shared/patients/names';
 import type { Patient } from '#shared/patients/schemas';
 
 /**
@@ -8,15 +9,6 @@ import type { Patient } from '#shared/patients/schemas';
  * each phone on the file (patient's and related persons') is a small look-up item carrying the
  * patient summary, so a phone search is one Query and the portal sign-in can match a person.
  */
-
-/** Lower-case, accents and punctuation removed: "Van der Berghe-Müller" → "vanderberghemuller". */
-export function normaliseName(value: string): string {
-  return value
-    .normalize('NFD')
-    .replace(/\p{M}/gu, '')
-    .toLowerCase()
-    .replace(/[^a-z0-9]/g, '');
-}
 
 export const nameKey = (p: Pick<Patient, 'lastName' | 'firstName' | 'patientId'>) =>
   `${normaliseName(p.lastName)}#${normaliseName(p.firstName)}#${p.patientId}`;
@@ -90,11 +82,9 @@ export const findPatient = (centreId: string, patientId: string) =>
 
 export type PatientQuery =
   | { by: 'centre'; centreId: string; lastNamePrefix?: string | undefined }
-  | { by: 'practitioner'; centreId: string; practitionerId: string; lastNamePrefix?: string | undefined }
-  | { by: 'birthDate'; centreId: string; birthDate: string; practitionerId?: string | undefined }
-  | { by: 'phone'; centreId: string; phone: string };
+  | { by: 'practitioner'; centreId: string; practitionerId: string; lastNamePrefix?: string | undefined };
 
-/** One Query page per search; each search has its own index (docs/DATA_MODEL.md). */
+/** One Query page of a name-ordered listing; each has its own index (docs/DATA_MODEL.md). */
 export function queryPatients(q: PatientQuery, limit: number, startKey?: Item) {
   const page = { limit, startKey };
   switch (q.by) {
@@ -110,13 +100,37 @@ export function queryPatients(q: PatientQuery, limit: number, startKey?: Item) {
       );
       return queryIndex('gsi2', index.gsi2pk, index.gsi2sk, page);
     }
-    case 'birthDate': {
-      const index = keys.patientsByBirthDateIndex(q.centreId, q.birthDate);
-      return queryIndex('gsi3', index.gsi3pk, q.practitionerId ? `${q.practitionerId}#` : '', page);
-    }
-    case 'phone':
-      return queryCollection(keys.patientPhonePrefix(q.centreId, q.phone), page);
   }
+}
+
+/**
+ * The most items one look-up partition is read for: a phone is shared by a family's handful of
+ * files and a centre has a handful of patients born on one day, so a look-up is one Query with
+ * this cap, never a paginated listing (docs/DATA_MODEL.md).
+ */
+export const LOOKUP_CAP = 100;
+
+export type PatientSummary = ReturnType<typeof summaryOf>;
+
+/**
+ * The summaries on the look-up items of one phone, in one Query: one per person having that phone,
+ * so a patient appears once per relative sharing it. `complete` is false past the cap.
+ */
+export async function summariesWithPhone(centreId: string, phone: string) {
+  const page = await queryCollection(keys.patientPhonePrefix(centreId, phone), { limit: LOOKUP_CAP });
+  return { summaries: page.items.map((item) => item.summary as PatientSummary), complete: !page.lastKey };
+}
+
+/** Patients of the centre born on a day, in one Query; only one practitioner's when given. */
+export async function summariesBornOn(centreId: string, birthDate: string, practitionerId?: string) {
+  const index = keys.patientsByBirthDateIndex(centreId, birthDate);
+  const page = await queryIndex('gsi3', index.gsi3pk, practitionerId ? `${practitionerId}#` : '', {
+    limit: LOOKUP_CAP,
+  });
+  return {
+    summaries: page.items.map((item) => summaryOf(stripKeys(item) as unknown as Patient)),
+    complete: !page.lastKey,
+  };
 }
 
 export const transfersOf = (centreId: string, patientId: string, limit: number, startKey?: Item) =>

@@ -1,6 +1,7 @@
 import * as z from 'zod';
 import { addressSchema } from '#shared/centres/schemas';
 import { ulidSchema } from '#shared/ids';
+import { normaliseName } from '#shared/patients/names';
 import { emailSchema, isoDateSchema, localeSchema, nameSchema, pageQuery, phoneSchema } from '#shared/schemas';
 
 /** Belgian mutual insurer organisations (DOMAIN.md): eFact batches go per organisation. */
@@ -69,9 +70,26 @@ const optionalFields = {
   insurer: insurerSchema,
   notes: z.string().max(10_000).describe('Clinical notes: not visible to secretaries'),
 };
+/**
+ * Ids the client sends back must not repeat within a list: each id is one person, and a related
+ * person's id is part of their phone look-up key (two writes of one key fail the transaction).
+ */
+const uniqueIds =
+  <K extends string>(idField: K) =>
+  (items: Partial<Record<K, string>>[], ctx: z.RefinementCtx) => {
+    const seen = new Set<string>();
+    items.forEach((item, index) => {
+      const id = item[idField];
+      if (id === undefined) return;
+      if (seen.has(id))
+        ctx.addIssue({ code: 'custom', path: [index, idField], message: `repeats an earlier ${idField}` });
+      seen.add(id);
+    });
+  };
+
 const listFields = {
-  relatedPersons: z.array(relatedPersonInputSchema).max(10),
-  correspondents: z.array(correspondentInputSchema).max(20),
+  relatedPersons: z.array(relatedPersonInputSchema).max(10).superRefine(uniqueIds('relatedPersonId')),
+  correspondents: z.array(correspondentInputSchema).max(20).superRefine(uniqueIds('correspondentId')),
   portalOptOut: z.boolean().describe('R5: the patient refuses online sync (portal)'),
 };
 type Optionals = typeof optionalFields;
@@ -149,14 +167,32 @@ export const patientSummarySchema = patientSchema.pick({
 export const listPatientsQuery = z
   .strictObject({
     ...pageQuery,
-    lastName: z.string().trim().min(1).max(100).optional().describe('Last-name prefix (accents and case ignored)'),
-    phone: phoneSchema.optional().describe('Patient or related person phone'),
-    birthDate: isoDateSchema.optional(),
-    practitionerId: ulidSchema.optional().describe("Only this practitioner's patients"),
+    lastName: z
+      .string()
+      .trim()
+      .min(1)
+      .max(100)
+      // An empty normalised prefix would match every name: the whole centre, not a search.
+      .refine((prefix) => normaliseName(prefix) !== '', 'must contain at least one letter or digit')
+      .optional()
+      .describe('Last-name prefix (accents, case, spaces and punctuation ignored; any script)'),
+    phone: phoneSchema
+      .optional()
+      .describe('Patient or related person phone: every match in one answer (no cursor, limit ignored)'),
+    birthDate: isoDateSchema
+      .optional()
+      .describe('Every patient born that day in one answer (no cursor, limit ignored)'),
+    practitionerId: ulidSchema
+      .optional()
+      .describe("Only this practitioner's patients; required for a name listing by a secretary serving several"),
   })
   .refine((q) => [q.lastName, q.phone, q.birthDate].filter(Boolean).length <= 1, {
     message: 'search by one of lastName, phone or birthDate at a time',
     path: ['lastName'],
+  })
+  .refine((q) => !((q.phone || q.birthDate) && q.cursor), {
+    message: 'phone and birth-date searches answer every match at once: they take no cursor',
+    path: ['cursor'],
   });
 
 export const transferSchema = z.object({

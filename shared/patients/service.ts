@@ -15,12 +15,17 @@ import {
 } from '#shared/identity/policy';
 import { findMembership } from '#shared/identity/repository';
 import { newId } from '#shared/ids';
+import { logger } from '#shared/logger';
 import {
   findPatient,
+  LOOKUP_CAP,
   type PatientQuery,
+  type PatientSummary,
   patientItem,
   phoneLookupChanges,
   queryPatients,
+  summariesBornOn,
+  summariesWithPhone,
   summaryOf,
   transfersOf,
 } from '#shared/patients/repository';
@@ -240,6 +245,46 @@ export async function transferPatient(
   return viewOf(actor, after);
 }
 
+/** Whose patients a listing or search may show: every practitioner's (managers) or these. */
+function practitionersInScope(actor: Actor, requested: string | undefined): 'all' | string[] {
+  if (requested) {
+    if (!canSeePractitionerPatients(actor, requested)) {
+      throw forbidden("You may not list this practitioner's patients", 'not_your_practitioner');
+    }
+    return [requested];
+  }
+  const visible = visiblePractitioners(actor);
+  if (visible !== 'all' && visible.length === 0) {
+    throw forbidden('You serve no practitioner yet', 'no_served_practitioner');
+  }
+  return visible;
+}
+
+/**
+ * Phone and birth-date searches are look-ups: their partition holds a family's or a day's handful
+ * of items, so it is read in one capped Query and answered complete, de-duplicated (one phone item
+ * per relative sharing the number) and filtered to the practitioners in scope, with no cursor
+ * (docs/DATA_MODEL.md).
+ */
+async function lookUpPatients(
+  centreId: string,
+  search: { phone: string } | { birthDate: string },
+  scope: 'all' | string[],
+): Promise<PatientSummary[]> {
+  const onlyOne = scope !== 'all' && scope.length === 1 ? scope[0] : undefined;
+  const { summaries, complete } =
+    'phone' in search
+      ? await summariesWithPhone(centreId, search.phone)
+      : await summariesBornOn(centreId, search.birthDate, onlyOne);
+  if (!complete) logger.warn('look-up partition over its cap: results truncated', { cap: LOOKUP_CAP });
+  const seen = new Set<string>();
+  return summaries.filter((p) => {
+    if (seen.has(p.patientId) || (scope !== 'all' && !scope.includes(p.practitionerId))) return false;
+    seen.add(p.patientId);
+    return true;
+  });
+}
+
 export async function listPatients(
   actor: Actor,
   query: {
@@ -253,47 +298,32 @@ export async function listPatients(
   meta: RequestMeta,
 ) {
   authorize(actor, 'patient:list');
-  const visible = visiblePractitioners(actor);
-  let practitionerId = query.practitionerId;
-  if (practitionerId && !canSeePractitionerPatients(actor, practitionerId)) {
-    throw forbidden("You may not list this practitioner's patients", 'not_your_practitioner');
-  }
-  if (!practitionerId && visible !== 'all') {
-    if (visible.length === 0) throw forbidden('You serve no practitioner yet', 'no_served_practitioner');
-    if (visible.length > 1) {
-      throw validationError('You serve several practitioners: say whose patients to list', [
-        { field: 'query.practitionerId', message: 'required' },
-      ]);
-    }
-    practitionerId = visible[0];
-  }
+  const scope = practitionersInScope(actor, query.practitionerId);
   const centreId = actor.centreId;
-  const q: PatientQuery = query.phone
-    ? { by: 'phone', centreId, phone: query.phone }
-    : query.birthDate
-      ? { by: 'birthDate', centreId, birthDate: query.birthDate, practitionerId }
-      : practitionerId
-        ? { by: 'practitioner', centreId, practitionerId, lastNamePrefix: query.lastName }
-        : { by: 'centre', centreId, lastNamePrefix: query.lastName };
-  const scope = `patients:${actor.userId}:${JSON.stringify(q)}`;
+  const search = query.phone ? { phone: query.phone } : query.birthDate ? { birthDate: query.birthDate } : undefined;
+  if (search) {
+    const items = await lookUpPatients(centreId, search, scope);
+    await recordRead(actor, meta, { action: 'patient.list', patientIds: items.map((p) => p.patientId) });
+    return { items };
+  }
+  // Name-ordered listings page through one index partition: the centre's or one practitioner's.
+  if (scope !== 'all' && scope.length > 1) {
+    throw validationError('You serve several practitioners: say whose patients to list', [
+      { field: 'query.practitionerId', message: 'required to list by name when serving several practitioners' },
+    ]);
+  }
+  const q: PatientQuery =
+    scope === 'all'
+      ? { by: 'centre', centreId, lastNamePrefix: query.lastName }
+      : { by: 'practitioner', centreId, practitionerId: scope[0]!, lastNamePrefix: query.lastName };
   const page = await paged(
-    scope,
+    `patients:${actor.userId}:${JSON.stringify(q)}`,
     query.cursor,
     (start) => queryPatients(q, query.limit, start),
-    (item: Item) =>
-      item.entity === 'PatientPhone'
-        ? (item.summary as ReturnType<typeof summaryOf>)
-        : summaryOf(stripKeys(item) as unknown as Patient),
+    (item: Item) => summaryOf(stripKeys(item) as unknown as Patient),
   );
-  // A phone is shared by relatives: one patient may appear once per related person.
-  const seen = new Set<string>();
-  const items = page.items.filter((p) => {
-    if (seen.has(p.patientId) || (practitionerId && p.practitionerId !== practitionerId)) return false;
-    seen.add(p.patientId);
-    return true;
-  });
-  await recordRead(actor, meta, { action: 'patient.list', patientIds: items.map((p) => p.patientId) });
-  return { ...page, items };
+  await recordRead(actor, meta, { action: 'patient.list', patientIds: page.items.map((p) => p.patientId) });
+  return page;
 }
 
 export async function listTransfers(

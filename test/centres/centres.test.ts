@@ -1,8 +1,10 @@
 import { beforeAll, describe, expect, it } from 'vitest';
+import { keys } from '#shared/db/keys';
+import { updateItem } from '#shared/db/table';
 import { call } from '../support/api';
 import { invitationTokenIn, lastEmailTo, sentEmails } from '../support/outbox';
 import { itemCount } from '../support/table';
-import { buildCentre, type CentreWorld, PASSWORD } from '../support/world';
+import { buildCentre, type CentreWorld, invite, PASSWORD } from '../support/world';
 
 let w: CentreWorld;
 
@@ -174,7 +176,7 @@ describe('staff and invitations', () => {
   it('keeps at least one active manager', async () => {
     const res = await call('PATCH', `/centre/staff/${w.manager.userId}`, {
       token: w.manager.token,
-      body: { role: 'practitioner' },
+      body: { version: 1, role: 'practitioner' },
     });
 
     expect(res.status).toBe(422);
@@ -275,7 +277,7 @@ describe('role changes', () => {
   it('promotes to manager only someone who has enrolled a second factor', async () => {
     const res = await call('PATCH', `/centre/staff/${w.secretary.userId}`, {
       token: w.manager.token,
-      body: { role: 'manager' },
+      body: { version: 1, role: 'manager' },
     });
 
     expect(res.status).toBe(422);
@@ -285,10 +287,95 @@ describe('role changes', () => {
   it('keeps the role of a practitioner who still follows patients', async () => {
     const res = await call('PATCH', `/centre/staff/${w.practitioner.userId}`, {
       token: w.manager.token,
-      body: { role: 'secretary' },
+      body: { version: 1, role: 'secretary' },
     });
 
     expect(res.status).toBe(422);
     expect(res.body.code).toBe('practitioner_has_patients');
+  });
+});
+
+describe('staff changes with optimistic locking', () => {
+  let centre: CentreWorld;
+  const staffMember = async (userId: string) =>
+    (await call('GET', '/centre/staff', { token: centre.manager.token })).body.items.find(
+      (m: { userId: string }) => m.userId === userId,
+    );
+  const patchStaff = (token: string, userId: string, body: Record<string, unknown>) =>
+    call('PATCH', `/centre/staff/${userId}`, { token, body });
+
+  beforeAll(async () => {
+    centre = await buildCentre('Staff locking centre');
+  });
+
+  it('applies a change at the current version and bumps it; a stale version gets 409 and the current one', async () => {
+    const secretary = await invite(centre.manager.actor, 'secretary', [centre.practitioner.userId]);
+    const listed = await staffMember(secretary.userId);
+
+    const applied = await patchStaff(centre.manager.token, secretary.userId, {
+      version: listed.version,
+      servedPractitionerIds: [centre.otherPractitioner.userId],
+    });
+    const stale = await patchStaff(centre.manager.token, secretary.userId, {
+      version: listed.version,
+      status: 'suspended',
+    });
+
+    expect(listed.version).toBe(1);
+    expect(applied.status).toBe(200);
+    expect(applied.body).toMatchObject({ version: 2, servedPractitionerIds: [centre.otherPractitioner.userId] });
+    expect(stale.status).toBe(409);
+    expect(stale.body).toMatchObject({ code: 'version_conflict', currentVersion: 2 });
+    expect(await staffMember(secretary.userId)).toMatchObject({ version: 2, status: 'active' });
+  });
+
+  it('requires the version read', async () => {
+    const res = await patchStaff(centre.manager.token, centre.secretary.userId, { status: 'suspended' });
+
+    expect(res.status).toBe(400);
+    expect(res.body.fields[0].field).toBe('body.version');
+  });
+
+  it('lets exactly one of concurrent changes of the same version win, losing none silently', async () => {
+    const secretary = await invite(centre.manager.actor, 'secretary', [centre.practitioner.userId]);
+    const choices = [[centre.practitioner.userId], [centre.otherPractitioner.userId], []];
+
+    const results = await Promise.all(
+      choices.map((servedPractitionerIds) =>
+        patchStaff(centre.manager.token, secretary.userId, { version: 1, servedPractitionerIds }),
+      ),
+    );
+
+    expect(results.map((r) => r.status).sort()).toEqual([200, 409, 409]);
+    const winner = results.find((r) => r.status === 200)!.body.servedPractitionerIds;
+    expect(await staffMember(secretary.userId)).toMatchObject({ version: 2, servedPractitionerIds: winner });
+  });
+
+  it('counts a membership stored before versions existed as version 1', async () => {
+    const secretary = await invite(centre.manager.actor, 'secretary', [centre.practitioner.userId]);
+    await updateItem({ Key: keys.membership(centre.centreId, secretary.userId), UpdateExpression: 'REMOVE version' });
+
+    const listed = await staffMember(secretary.userId);
+    const res = await patchStaff(centre.manager.token, secretary.userId, { version: 1, status: 'suspended' });
+
+    expect(listed.version).toBe(1);
+    expect(res.status).toBe(200);
+    expect(await staffMember(secretary.userId)).toMatchObject({ version: 2, status: 'suspended' });
+  });
+
+  it('never leaves the centre without an active manager when two managers step each other down at once', async () => {
+    const other = await invite(centre.manager.actor, 'manager');
+
+    const results = await Promise.all([
+      patchStaff(centre.manager.token, other.userId, { version: 1, role: 'practitioner' }),
+      patchStaff(other.token, centre.manager.userId, { version: 1, role: 'practitioner' }),
+    ]);
+
+    expect(results.filter((r) => r.status === 200)).toHaveLength(1);
+    expect(results.find((r) => r.status !== 200)!.status).toBeOneOf([409, 422]);
+    const staff = (await call('GET', '/centre/staff', { token: centre.manager.token })).body.items;
+    expect(
+      staff.filter((m: { role: string; status: string }) => m.role === 'manager' && m.status === 'active'),
+    ).toHaveLength(1);
   });
 });

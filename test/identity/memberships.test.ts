@@ -49,7 +49,7 @@ describe('a suspended staff member', () => {
 
     const suspend = await call('PATCH', `/centre/staff/${w.secretary.userId}`, {
       token: w.manager.token,
-      body: { status: 'suspended' },
+      body: { version: 1, status: 'suspended' },
     });
     const refresh = await call('POST', '/auth/refresh', { body: { refreshToken: signIn.body.refreshToken } });
     const again = await call('POST', '/auth/sign-in', {

@@ -201,7 +201,8 @@ describe('sign-in throttling', () => {
     expect(failures.slice(MAX_CLIENT_FAILURES)).toEqual([429, 429]);
     expect(afterLimit.status).toBe(429);
     expect(afterLimit.body.code).toBe('too_many_attempts');
-  }, 120_000); // 32 deliberately slow password checks (scrypt)
+    // Some 40 scrypt derivations (N=2^17) by design: well over the default 30 s on a busy 2-core runner.
+  }, 120_000);
 });
 
 describe('sessions', () => {

@@ -1,7 +1,9 @@
 import { beforeAll, describe, expect, it } from 'vitest';
+import { newId } from '#shared/ids';
+import { normaliseName } from '#shared/patients/names';
 import { call } from '../support/api';
 import { allItems, itemCount } from '../support/table';
-import { buildCentre, type CentreWorld, newPatient } from '../support/world';
+import { buildCentre, type CentreWorld, invite, newPatient, type Staff } from '../support/world';
 
 let w: CentreWorld;
 let other: CentreWorld;
@@ -108,6 +110,72 @@ describe('secretaries (P3)', () => {
 
     expect(res.status).toBe(201);
     expect(res.body.practitionerId).toBe(w.practitioner.userId);
+  });
+});
+
+describe('related persons and correspondents', () => {
+  const parent = (overrides: Record<string, unknown> = {}) => ({
+    relation: 'parent1',
+    firstName: 'Anne',
+    lastName: 'Lambert',
+    phone: '+32478000001',
+    ...overrides,
+  });
+
+  it('refuses a related person id given twice, naming the repeat, and writes nothing', async () => {
+    const id = newId();
+    const before = await itemCount();
+
+    const res = await create(w.practitioner.token, {
+      ...newPatient({ lastName: 'Twice' }),
+      relatedPersons: [parent({ relatedPersonId: id }), parent({ relatedPersonId: id, relation: 'parent2' })],
+    });
+
+    expect(res.status).toBe(400);
+    expect(res.body.fields).toEqual([
+      { field: 'body.relatedPersons.1.relatedPersonId', message: expect.stringMatching(/repeats/) },
+    ]);
+    expect(await itemCount()).toBe(before);
+  });
+
+  it('refuses repeated ids on update too, for related persons and correspondents', async () => {
+    const created = await create(w.practitioner.token, newPatient({ lastName: 'Repeat' }));
+    const [personId, correspondentId] = [newId(), newId()];
+    const correspondent = { correspondentId, name: 'Dr Martin', profession: 'ORL' };
+
+    const res = await call('PATCH', `/patients/${created.body.patientId}`, {
+      token: w.practitioner.token,
+      body: {
+        version: 1,
+        relatedPersons: [parent({ relatedPersonId: personId }), parent({ relatedPersonId: personId })],
+        correspondents: [correspondent, correspondent],
+      },
+    });
+
+    expect(res.status).toBe(400);
+    expect(res.body.fields.map((f: { field: string }) => f.field).sort()).toEqual([
+      'body.correspondents.1.correspondentId',
+      'body.relatedPersons.1.relatedPersonId',
+    ]);
+  });
+
+  it('keeps one phone look-up per person when the patient and two relatives share a phone', async () => {
+    const phone = '+32478555001';
+    const res = await create(w.practitioner.token, {
+      ...newPatient({ lastName: 'Samephone', phone }),
+      relatedPersons: [parent({ phone }), parent({ relation: 'parent2', firstName: 'Bart', phone })],
+    });
+    const updated = await call('PATCH', `/patients/${res.body.patientId}`, {
+      token: w.practitioner.token,
+      body: { version: 1, relatedPersons: [...res.body.relatedPersons, parent({ relation: 'guardian', phone })] },
+    });
+
+    expect(res.status).toBe(201);
+    expect(updated.status).toBe(200);
+    const lookups = (await allItems()).filter((i) => (i.pk as { S: string }).S.endsWith(`#PHONE#${phone}`));
+    expect(lookups).toHaveLength(4);
+    const search = await call('GET', `/patients?phone=${encodeURIComponent(phone)}`, { token: w.practitioner.token });
+    expect(search.body.items.map((p: { patientId: string }) => p.patientId)).toEqual([res.body.patientId]);
   });
 });
 
@@ -225,6 +293,179 @@ describe('search and pagination', () => {
 
     expect(own.body.items.map((p: { patientId: string }) => p.patientId)).toEqual([centre.otherPatientId]);
     expect(all.body.items).toHaveLength(8);
+  });
+});
+
+describe('search by phone', () => {
+  let family: CentreWorld;
+  const phone = '+32478777001';
+  const ids = (res: { body: { items: { patientId: string }[] } }) => res.body.items.map((p) => p.patientId);
+  const byPhone = (token: string, extra = '') =>
+    call('GET', `/patients?phone=${encodeURIComponent(phone)}${extra}`, { token });
+  let ofPractitioner: string[];
+  let ofOther: string;
+
+  beforeAll(async () => {
+    family = await buildCentre('Family centre');
+    const sibling = async (token: string, firstName: string) =>
+      (
+        await create(token, {
+          ...newPatient({ firstName, lastName: 'Family', phone }),
+          relatedPersons: [
+            { relation: 'parent1', firstName: 'Anne', lastName: 'Family', phone },
+            { relation: 'parent2', firstName: 'Bart', lastName: 'Family', phone },
+          ],
+        })
+      ).body.patientId as string;
+    // Three items per file in the phone partition, two practitioners interleaved.
+    const first = await sibling(family.practitioner.token, 'Alice');
+    ofOther = await sibling(family.otherPractitioner.token, 'Bruno');
+    const third = await sibling(family.practitioner.token, 'Chloé');
+    ofPractitioner = [first, third];
+  });
+
+  it('answers every visible patient once, in one answer without a cursor, whatever the limit', async () => {
+    const practitioner = await byPhone(family.practitioner.token, '&limit=2');
+    const secretary = await byPhone(family.secretary.token, '&limit=1');
+    const manager = await byPhone(family.manager.token, '&limit=1');
+
+    expect(practitioner.status).toBe(200);
+    expect(ids(practitioner)).toEqual(ofPractitioner);
+    expect(practitioner.body).not.toHaveProperty('nextCursor');
+    expect(ids(secretary)).toEqual(ofPractitioner);
+    expect(secretary.body).not.toHaveProperty('nextCursor');
+    expect(ids(manager)).toEqual([ofPractitioner[0], ofOther, ofPractitioner[1]]);
+    expect(manager.body).not.toHaveProperty('nextCursor');
+  });
+
+  it("shows a practitioner none of a colleague's patients, and no cursor to an empty page", async () => {
+    const res = await byPhone(family.otherPractitioner.token, '&limit=1');
+
+    expect(ids(res)).toEqual([ofOther]);
+    expect(res.body).not.toHaveProperty('nextCursor');
+  });
+
+  it('refuses a cursor on a phone search', async () => {
+    const res = await byPhone(family.manager.token, '&cursor=abc.def');
+
+    expect(res.status).toBe(400);
+    expect(res.body.fields[0].field).toBe('query.cursor');
+  });
+});
+
+describe('a secretary serving several practitioners', () => {
+  let centre: CentreWorld;
+  let secretary: Staff;
+  let third: Staff;
+  const born = '2012-06-15';
+  const phone = '+32478888001';
+  const names = (res: { body: { items: { lastName: string }[] } }) => res.body.items.map((p) => p.lastName).sort();
+
+  beforeAll(async () => {
+    centre = await buildCentre('Shared secretariat');
+    third = await invite(centre.manager.actor, 'practitioner');
+    secretary = await invite(centre.manager.actor, 'secretary', [
+      centre.practitioner.userId,
+      centre.otherPractitioner.userId,
+    ]);
+    const file = { birthDate: born, phone };
+    await create(centre.practitioner.token, newPatient({ ...file, lastName: 'Aerts' }));
+    await create(centre.otherPractitioner.token, newPatient({ ...file, lastName: 'Bosmans' }));
+    await create(third.token, newPatient({ ...file, lastName: 'Cools' }));
+  });
+
+  it('searches by phone and by birth date across every practitioner served, and no further', async () => {
+    const byPhone = await call('GET', `/patients?phone=${encodeURIComponent(phone)}`, { token: secretary.token });
+    const byBirthDate = await call('GET', `/patients?birthDate=${born}&limit=1`, { token: secretary.token });
+
+    expect(byPhone.status).toBe(200);
+    expect(names(byPhone)).toEqual(['Aerts', 'Bosmans']);
+    expect(byBirthDate.status).toBe(200);
+    expect(names(byBirthDate)).toEqual(['Aerts', 'Bosmans']);
+    expect(byBirthDate.body).not.toHaveProperty('nextCursor');
+  });
+
+  it('narrows a search to one served practitioner on request, and refuses one not served', async () => {
+    const one = await call('GET', `/patients?birthDate=${born}&practitionerId=${centre.otherPractitioner.userId}`, {
+      token: secretary.token,
+    });
+    const notServed = await call('GET', `/patients?birthDate=${born}&practitionerId=${third.userId}`, {
+      token: secretary.token,
+    });
+
+    expect(names(one)).toEqual(['Bosmans']);
+    expect(notServed.status).toBe(403);
+  });
+
+  it('still says whose patients to list by name', async () => {
+    const ambiguous = await call('GET', '/patients?lastName=a', { token: secretary.token });
+    const chosen = await call('GET', `/patients?practitionerId=${centre.practitioner.userId}`, {
+      token: secretary.token,
+    });
+
+    expect(ambiguous.status).toBe(400);
+    expect(ambiguous.body.fields[0].field).toBe('query.practitionerId');
+    expect(names(chosen)).toEqual(['Aerts', 'Lambert']);
+  });
+
+  it("keeps a practitioner to their own patients and shows the manager everyone's", async () => {
+    const practitioner = await call('GET', `/patients?birthDate=${born}`, { token: third.token });
+    const manager = await call('GET', `/patients?birthDate=${born}`, { token: centre.manager.token });
+
+    expect(names(practitioner)).toEqual(['Cools']);
+    expect(names(manager)).toEqual(['Aerts', 'Bosmans', 'Cools']);
+  });
+});
+
+describe('names in any script', () => {
+  let centre: CentreWorld;
+  const lastNames = (res: { body: { items: { lastName: string }[] } }) => res.body.items.map((p) => p.lastName);
+
+  beforeAll(async () => {
+    centre = await buildCentre('Unicode centre');
+    for (const lastName of ['Łukasiewicz', 'Østergaard', 'Straße', 'Иванов', 'Ivanova', 'Σοφός']) {
+      await create(centre.practitioner.token, newPatient({ lastName }));
+    }
+  });
+
+  it.each([
+    ['lukas', ['Łukasiewicz']],
+    ['ŁUKAS', ['Łukasiewicz']],
+    ['Ø', ['Østergaard']],
+    ['oster', ['Østergaard']],
+    ['strass', ['Straße']],
+    ['Иванов', ['Иванов']],
+    ['ива', ['Иванов']],
+    ['ivanov', ['Ivanova']],
+    ['ΣΟΦΟΣ', ['Σοφός']],
+  ])('finds %s by the same normalisation as the stored keys', async (prefix, expected) => {
+    const res = await call('GET', `/patients?lastName=${encodeURIComponent(prefix)}`, {
+      token: centre.practitioner.token,
+    });
+
+    expect(res.status).toBe(200);
+    expect(lastNames(res)).toEqual(expected);
+  });
+
+  it('refuses a last-name prefix with no letter or digit instead of listing the whole centre', async () => {
+    const before = await itemCount();
+
+    const res = await call('GET', `/patients?lastName=${encodeURIComponent(' -’. ')}`, {
+      token: centre.manager.token,
+    });
+
+    expect(res.status).toBe(400);
+    expect(res.body.fields).toEqual([{ field: 'query.lastName', message: expect.stringMatching(/letter or digit/) }]);
+    expect(await itemCount()).toBe(before);
+  });
+
+  it('keeps letters and digits of every script, folding the Latin letters that do not decompose', () => {
+    expect(normaliseName('Van der Berghe-Müller')).toBe('vanderberghemuller');
+    expect(normaliseName('Łukasz Đorđević')).toBe('lukaszdordevic');
+    expect(normaliseName('Æbeløe Straße Cœur')).toBe('aebeloestrassecoeur');
+    expect(normaliseName('Иванов-Петров 2')).toBe('ивановпетров2');
+    expect(normaliseName('李小龍')).toBe('李小龍');
+    expect(normaliseName('—')).toBe('');
   });
 });
 

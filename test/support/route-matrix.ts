@@ -1,6 +1,7 @@
 import * as invitations from '#shared/centres/invitations';
 import * as centres from '#shared/centres/service';
 import type { OperationId } from '#shared/http/routes';
+import { findMembership } from '#shared/identity/repository';
 import * as identity from '#shared/identity/service';
 import { currentTotp } from '#shared/identity/totp';
 import * as patients from '#shared/patients/service';
@@ -181,11 +182,14 @@ export const matrix: Record<OperationId, Case> = {
   },
   listStaff: { request: async () => ({ method: 'GET', url: '/centre/staff' }), expect: staffOnly(200) },
   updateStaffMember: {
-    request: async () => ({
-      method: 'PATCH',
-      url: `/centre/staff/${w.secretary.userId}`,
-      body: { servedPractitionerIds: [w.practitioner.userId] },
-    }),
+    request: async () => {
+      const member = await findMembership(w.centreId, w.secretary.userId);
+      return {
+        method: 'PATCH',
+        url: `/centre/staff/${w.secretary.userId}`,
+        body: { version: member?.version, servedPractitionerIds: [w.practitioner.userId] },
+      };
+    },
     expect: roles({
       manager: 200,
       practitioner: 403,
