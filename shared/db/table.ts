@@ -10,6 +10,7 @@ import {
   type UpdateCommandInput,
 } from '@aws-sdk/lib-dynamodb';
 import { db, tableName } from '#shared/db/client';
+import { cancellationCodes } from '#shared/db/errors';
 import type { TableKey } from '#shared/db/keys';
 import type { IndexName } from '#shared/db/table-definition';
 
@@ -138,6 +139,5 @@ export function isConditionalCheckFailure(error: unknown): boolean {
 /** True when a transaction was cancelled because one of its conditions failed (index given). */
 export function transactionConditionFailed(error: unknown): number[] {
   if ((error as { name?: string })?.name !== 'TransactionCanceledException') return [];
-  const reasons = (error as { CancellationReasons?: { Code?: string }[] }).CancellationReasons ?? [];
-  return reasons.flatMap((reason, index) => (reason.Code === 'ConditionalCheckFailed' ? [index] : []));
+  return cancellationCodes(error).flatMap((code, index) => (code === 'ConditionalCheckFailed' ? [index] : []));
 }
