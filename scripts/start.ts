@@ -10,6 +10,7 @@ import type { Server } from 'node:http';
 import { relative, resolve } from 'node:path';
 import { localDataDir } from './local/data-dir';
 import { assertJava, type Engines, ensureBucket, ensureTable, startEngines } from './local/engines';
+import type { SeedResult } from './local/seed';
 
 const dataDir = localDataDir();
 const port = Number(process.env.PORT ?? 3000);
@@ -105,7 +106,7 @@ async function main() {
   });
   const url = `http://localhost:${port}`;
   console.log(`
-Centrum API ready on ${url} in ${((Date.now() - started) / 1000).toFixed(1)} s (${seed.created ? 'demo centre created' : 'demo centre already there'})
+Centrum API ready on ${url} in ${((Date.now() - started) / 1000).toFixed(1)} s (${seedSummary(seed)})
   API docs      ${url}/docs   (OpenAPI: ${url}/openapi.json)
   Health        ${url}/health
   CORS origins  ${allowedOrigins.join(', ') || 'none'}   (CORS_ALLOWED_ORIGINS to change)
@@ -118,6 +119,12 @@ Demo sign-in (password for all: ${DEMO.password})
   curl -s ${url}/auth/sign-in -H 'content-type: application/json' -d '{"email":"${DEMO.practitioner.email}","password":"${DEMO.password}"}'
 
 Ctrl-C stops the API and the engines.`);
+}
+
+function seedSummary(seed: SeedResult) {
+  if (!seed.created) return 'demo centre already there';
+  if (seed.steps.includes('manager and centre')) return 'demo centre created';
+  return `demo centre completed: ${seed.steps.join(', ')}`;
 }
 
 function onSignal() {
