@@ -122,6 +122,7 @@ describe('sign-in throttling', () => {
     expect(res.body.code).toBe('invalid_credentials');
   });
 
+  // ~38 scrypt hashes (N=2^17) by design: ~15 s on an idle 2-core machine, over 30 s when it is busy.
   it('limits failed attempts per client address whatever the account; successful sign-ins do not count', async () => {
     // The limit counts per fixed 15-minute window: pin the clock inside one window, so the test
     // cannot straddle a boundary.
@@ -149,7 +150,7 @@ describe('sign-in throttling', () => {
     expect(failures.slice(MAX_CLIENT_FAILURES)).toEqual([429, 429]);
     expect(afterLimit.status).toBe(429);
     expect(afterLimit.body.code).toBe('too_many_attempts');
-  });
+  }, 90_000);
 });
 
 describe('sessions', () => {
