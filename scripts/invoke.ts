@@ -5,6 +5,7 @@
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
+import { localDataDir } from './local/data-dir';
 import { loadEvent } from './local/events';
 import { lambdaContext, loadHandlers } from './local/http-adapter';
 
@@ -15,7 +16,7 @@ if (!file) {
   );
   process.exit(2);
 }
-const envFile = resolve(import.meta.dirname, '..', '.data', 'local-env.json');
+const envFile = resolve(localDataDir(), 'local-env.json');
 if (!existsSync(envFile)) {
   console.error('Start the local stack first: npm start');
   process.exit(1);

@@ -1,25 +1,45 @@
 /**
  * `npm start`: the Centrum API on http://localhost:3000 (PORT overrides), on real engines
  * (DynamoDB Local and an S3-protocol server) with data kept under .data/ (`npm start -- --fresh`
- * wipes it), seeded with a demo centre. Ctrl-C stops everything.
+ * wipes it), seeded with a demo centre. Ctrl-C stops everything, and so does any failure once the
+ * engines run: DynamoDB Local is a Java process that would otherwise outlive us.
  */
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { resolve } from 'node:path';
-import { assertJava, ensureBucket, ensureTable, startEngines } from './local/engines';
+import type { Server } from 'node:http';
+import { relative, resolve } from 'node:path';
+import { localDataDir } from './local/data-dir';
+import { assertJava, type Engines, ensureBucket, ensureTable, startEngines } from './local/engines';
+import type { SeedResult } from './local/seed';
 
-const root = resolve(import.meta.dirname, '..');
-const dataDir = resolve(root, '.data');
+const dataDir = localDataDir();
 const port = Number(process.env.PORT ?? 3000);
 const started = Date.now();
 
-async function main() {
-  try {
-    assertJava();
-  } catch (error) {
-    console.error((error as Error).message);
-    process.exit(1);
+let engines: Promise<Engines> | undefined;
+let server: Server | undefined;
+let stopping = false;
+
+/**
+ * Stops what runs (the server, then the engines, even if they are still starting) and exits;
+ * only the first call does anything.
+ */
+async function shutdown(exitCode: number) {
+  if (stopping) return;
+  stopping = true;
+  if (server?.listening) {
+    server.closeAllConnections();
+    await new Promise((r) => server?.close(r));
   }
+  const running = await engines?.catch(() => undefined); // a failed start cleans up after itself
+  await running?.stop().catch((error: unknown) => console.error('could not stop the engines:', error));
+  process.exit(exitCode);
+}
+
+async function main() {
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+  assertJava();
   if (process.argv.includes('--fresh')) {
     rmSync(dataDir, { recursive: true, force: true });
     console.log('--fresh: local data wiped');
@@ -27,15 +47,19 @@ async function main() {
   mkdirSync(dataDir, { recursive: true });
   const secrets = localSecrets();
 
-  const engines = await startEngines({ dataDir });
+  engines = startEngines({ dataDir });
+  const { dynamodbEndpoint, s3Endpoint } = await engines;
+  // Whatever fails from here on (seed, port, a stray rejection), the engines go down with us.
+  process.on('uncaughtException', fail);
+  process.on('unhandledRejection', fail);
   const tableName = 'centrum-local';
   const bucketName = 'centrum-local-documents';
   Object.assign(process.env, {
     STAGE: 'local',
     TABLE_NAME: tableName,
     BUCKET_NAME: bucketName,
-    DYNAMODB_ENDPOINT: engines.dynamodbEndpoint,
-    S3_ENDPOINT: engines.s3Endpoint,
+    DYNAMODB_ENDPOINT: dynamodbEndpoint,
+    S3_ENDPOINT: s3Endpoint,
     AWS_REGION: 'eu-west-3',
     JWT_SECRET: secrets.jwtSecret,
     LOG_LEVEL: process.env.LOG_LEVEL ?? 'WARN',
@@ -58,8 +82,8 @@ async function main() {
     JSON.stringify(Object.fromEntries(localEnv.map((k) => [k, process.env[k]])), null, 2),
     { mode: 0o600 },
   );
-  await ensureTable(engines.dynamodbEndpoint, tableName);
-  await ensureBucket(engines.s3Endpoint, bucketName);
+  await ensureTable(dynamodbEndpoint, tableName);
+  await ensureBucket(s3Endpoint, bucketName);
 
   const { createLocalServer, loadHandlers } = await import('./local/http-adapter');
   const { seedDemo, DEMO } = await import('./local/seed');
@@ -74,18 +98,19 @@ async function main() {
   const { parseOrigins } = await import('#shared/http/cors');
   // Browser front ends in development (Vite's default port); CORS_ALLOWED_ORIGINS overrides.
   const allowedOrigins = parseOrigins(process.env.CORS_ALLOWED_ORIGINS ?? 'http://localhost:5173');
-  const server = createLocalServer(await loadHandlers(), { allowedOrigins });
-  await new Promise<void>((ok, fail) => {
-    server.once('error', fail);
-    server.listen(port, () => ok());
+  const listening = createLocalServer(await loadHandlers(), { allowedOrigins });
+  server = listening;
+  await new Promise<void>((ok, refuse) => {
+    listening.once('error', refuse);
+    listening.listen(port, () => ok());
   });
   const url = `http://localhost:${port}`;
   console.log(`
-Centrum API ready on ${url} in ${((Date.now() - started) / 1000).toFixed(1)} s (${seed.created ? 'demo centre created' : 'demo centre already there'})
+Centrum API ready on ${url} in ${((Date.now() - started) / 1000).toFixed(1)} s (${seedSummary(seed)})
   API docs      ${url}/docs   (OpenAPI: ${url}/openapi.json)
   Health        ${url}/health
   CORS origins  ${allowedOrigins.join(', ') || 'none'}   (CORS_ALLOWED_ORIGINS to change)
-  Engines       DynamoDB Local ${engines.dynamodbEndpoint}, S3 server ${engines.s3Endpoint}; data in .data/
+  Engines       DynamoDB Local ${dynamodbEndpoint}, S3 server ${s3Endpoint}; data in ${relative(process.cwd(), dataDir) || '.'}/
 
 Demo sign-in (password for all: ${DEMO.password})
   manager       ${DEMO.manager.email}   (TOTP required: current code ${seed.managerTotpSecret ? currentTotp(seed.managerTotpSecret) : '?'}; any time: npm run totp)
@@ -94,19 +119,30 @@ Demo sign-in (password for all: ${DEMO.password})
   curl -s ${url}/auth/sign-in -H 'content-type: application/json' -d '{"email":"${DEMO.practitioner.email}","password":"${DEMO.password}"}'
 
 Ctrl-C stops the API and the engines.`);
+}
 
-  let stopping = false;
-  const stop = async () => {
-    if (stopping) return;
-    stopping = true;
-    console.log('\nstopping…');
-    server.closeAllConnections();
-    await new Promise((r) => server.close(r));
-    await engines.stop();
-    process.exit(0);
-  };
-  process.on('SIGINT', stop);
-  process.on('SIGTERM', stop);
+function seedSummary(seed: SeedResult) {
+  if (!seed.created) return 'demo centre already there';
+  if (seed.steps.includes('manager and centre')) return 'demo centre created';
+  return `demo centre completed: ${seed.steps.join(', ')}`;
+}
+
+function onSignal() {
+  if (!stopping) console.log('\nstopping…');
+  void shutdown(0);
+}
+
+function fail(error: unknown) {
+  if (!stopping) console.error(failureMessage(error));
+  void shutdown(1);
+}
+
+function failureMessage(error: unknown) {
+  const code = (error as NodeJS.ErrnoException | undefined)?.code;
+  if (code === 'EADDRINUSE') return `npm start failed: port ${port} is in use; PORT=${port + 1} npm start`;
+  if (code === 'EACCES') return `npm start failed: port ${port} needs privileges; PORT=3000 npm start`;
+  if (error instanceof Error && error.message.startsWith('Java is required')) return error.message;
+  return `npm start failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`;
 }
 
 function localSecrets(): { jwtSecret: string } {
@@ -117,7 +153,4 @@ function localSecrets(): { jwtSecret: string } {
   return secrets;
 }
 
-main().catch((error) => {
-  console.error('npm start failed:', error);
-  process.exit(1);
-});
+main().catch(fail);

@@ -2,8 +2,9 @@
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { currentTotp } from '#shared/identity/totp';
+import { localDataDir } from './local/data-dir';
 
-const file = resolve(import.meta.dirname, '..', '.data', 'demo.json');
+const file = resolve(localDataDir(), 'demo.json');
 try {
   const { managerTotpSecret } = JSON.parse(readFileSync(file, 'utf8')) as { managerTotpSecret: string };
   const secondsLeft = 30 - (Math.floor(Date.now() / 1000) % 30);

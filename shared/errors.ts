@@ -10,6 +10,7 @@ export type ErrorKind =
   | 'conflict'
   | 'rule_violation'
   | 'too_many_requests'
+  | 'unavailable'
   | 'payload_too_large'
   | 'unsupported_media_type'
   | 'method_not_allowed';

@@ -1,9 +1,10 @@
 import type { RequestMeta } from '#shared/http/contract';
-import type { Actor } from '#shared/identity/actor';
+import type { Actor, Role } from '#shared/identity/actor';
 
 /**
- * The demo centre, created through the domain services (the same code the API runs), once:
- * a second start finds the demo manager's account and changes nothing.
+ * The demo centre, created through the domain services (the same code the API runs). Each step
+ * looks for what it would create first, so a start interrupted half-way (Ctrl-C during the first
+ * seed) is completed by the next one, and a complete demo centre is left exactly as it is.
  */
 export const DEMO = {
   centreName: 'Centre Logopédie Démo',
@@ -11,81 +12,7 @@ export const DEMO = {
   manager: { email: 'manager@demo.centrum.local', firstName: 'Marie', lastName: 'Dubois' },
   practitioner: { email: 'practitioner@demo.centrum.local', firstName: 'Luc', lastName: 'Janssens' },
   secretary: { email: 'secretary@demo.centrum.local', firstName: 'Sofia', lastName: 'Peeters' },
-};
-
-export interface SeedResult {
-  created: boolean;
-  centreId: string;
-  managerTotpSecret: string | undefined;
-}
-
-export async function seedDemo(): Promise<SeedResult> {
-  const { findCredential, membershipsOfUser } = await import('#shared/identity/repository');
-  const existing = await findCredential(DEMO.manager.email);
-  if (existing) {
-    const [membership] = await membershipsOfUser(existing.userId);
-    return { created: false, centreId: membership?.centreId ?? '', managerTotpSecret: existing.totpSecret };
-  }
-  const identity = await import('#shared/identity/service');
-  const centres = await import('#shared/centres/service');
-  const invitations = await import('#shared/centres/invitations');
-  const patients = await import('#shared/patients/service');
-  const meta: RequestMeta = {
-    requestId: 'seed',
-    sourceIp: '127.0.0.1',
-    userAgent: 'centrum-seed',
-    path: '/seed',
-  };
-
-  const signUp = await identity.signUp({
-    centre: {
-      kind: 'centre',
-      name: DEMO.centreName,
-      timeZone: 'Europe/Brussels',
-      locale: 'fr-BE',
-      phone: '+3226001122',
-      email: 'contact@demo.centrum.local',
-      address: { street: 'Rue de la Loi 16', postalCode: '1000', city: 'Bruxelles', country: 'BE' },
-      openingHours: ['mon', 'tue', 'wed', 'thu', 'fri'].map((day) => ({
-        day: day as 'mon',
-        opens: '08:30',
-        closes: '18:00',
-      })),
-      locations: [{ name: 'Cabinet principal' }, { name: 'École Saint-Michel' }],
-    },
-    manager: { ...DEMO.manager, password: DEMO.password },
-  });
-  const manager: Actor = {
-    userId: signUp.userId,
-    centreId: signUp.centreId,
-    role: 'manager',
-    servedPractitionerIds: [],
-    sessionId: 'seed',
-  };
-
-  const practitionerInvite = await invitations.issueInvitation(manager, {
-    email: DEMO.practitioner.email,
-    role: 'practitioner',
-  });
-  const practitioner = await identity.acceptInvitation({
-    token: practitionerInvite.token,
-    password: DEMO.password,
-    ...names(DEMO.practitioner),
-  });
-  const secretaryInvite = await invitations.issueInvitation(manager, {
-    email: DEMO.secretary.email,
-    role: 'secretary',
-    servedPractitionerIds: [practitioner.userId],
-  });
-  await identity.acceptInvitation({
-    token: secretaryInvite.token,
-    password: DEMO.password,
-    ...names(DEMO.secretary),
-  });
-  await centres.createLicence(manager, { practitionerId: practitioner.userId });
-
-  const asPractitioner: Actor = { ...manager, userId: practitioner.userId, role: 'practitioner' };
-  const demoPatients = [
+  patients: [
     {
       firstName: 'Emma',
       lastName: 'Lambert',
@@ -107,10 +34,132 @@ export async function seedDemo(): Promise<SeedResult> {
       phone: '+32475778899',
       insurer: { organisationCode: '500' as const },
     },
-  ];
-  for (const patient of demoPatients) {
+  ],
+};
+
+export interface SeedResult {
+  /** True when this run created anything (a first start, or one completing an interrupted seed). */
+  created: boolean;
+  /** What this run created, e.g. `['secretary', 'patient Noah Claes']`; empty when all was there. */
+  steps: string[];
+  centreId: string;
+  managerTotpSecret: string | undefined;
+}
+
+const meta: RequestMeta = { requestId: 'seed', sourceIp: '127.0.0.1', userAgent: 'centrum-seed', path: '/seed' };
+
+export async function seedDemo(): Promise<SeedResult> {
+  const steps: string[] = [];
+  const { manager, managerTotpSecret } = await ensureManagerAndCentre(steps);
+  const practitioner = await ensureStaff(manager, 'practitioner', DEMO.practitioner, [], steps);
+  await ensureStaff(manager, 'secretary', DEMO.secretary, [practitioner.userId], steps);
+  await ensureLicence(manager, practitioner.userId, steps);
+  await ensurePatients({ ...manager, userId: practitioner.userId, role: 'practitioner' }, steps);
+  return { created: steps.length > 0, steps, centreId: manager.centreId, managerTotpSecret };
+}
+
+/** Sign-up is one transaction (credential, user, centre, membership): there or not at all. */
+async function ensureManagerAndCentre(steps: string[]) {
+  const { findCredential, membershipsOfUser } = await import('#shared/identity/repository');
+  const existing = await findCredential(DEMO.manager.email);
+  if (existing) {
+    const memberships = await membershipsOfUser(existing.userId);
+    const membership = memberships.find((m) => m.centreName === DEMO.centreName) ?? memberships[0];
+    if (!membership) throw new Error(`The demo manager ${DEMO.manager.email} has no centre`);
+    return { manager: actor(existing.userId, membership.centreId, 'manager'), managerTotpSecret: existing.totpSecret };
+  }
+  const identity = await import('#shared/identity/service');
+  const signUp = await identity.signUp({
+    centre: {
+      kind: 'centre',
+      name: DEMO.centreName,
+      timeZone: 'Europe/Brussels',
+      locale: 'fr-BE',
+      phone: '+3226001122',
+      email: 'contact@demo.centrum.local',
+      address: { street: 'Rue de la Loi 16', postalCode: '1000', city: 'Bruxelles', country: 'BE' },
+      openingHours: ['mon', 'tue', 'wed', 'thu', 'fri'].map((day) => ({
+        day: day as 'mon',
+        opens: '08:30',
+        closes: '18:00',
+      })),
+      locations: [{ name: 'Cabinet principal' }, { name: 'École Saint-Michel' }],
+    },
+    manager: { ...DEMO.manager, password: DEMO.password },
+  });
+  steps.push('manager and centre');
+  return { manager: actor(signUp.userId, signUp.centreId, 'manager'), managerTotpSecret: signUp.totp.secret };
+}
+
+/**
+ * A member of the demo centre, joined by invitation. An invitation left pending by an
+ * interrupted seed cannot be accepted (only its token's hash is stored), so it is revoked and a
+ * new one sent; acceptance also works when the account exists without the membership.
+ */
+async function ensureStaff(
+  manager: Actor,
+  role: Role,
+  person: { email: string; firstName: string; lastName: string },
+  servedPractitionerIds: string[],
+  steps: string[],
+) {
+  const { findCredential, findMembership } = await import('#shared/identity/repository');
+  const credential = await findCredential(person.email);
+  const membership = credential && (await findMembership(manager.centreId, credential.userId));
+  if (credential && membership) return { userId: credential.userId };
+
+  const { issueInvitation, revokeInvitation } = await import('#shared/centres/invitations');
+  const { listInvitations } = await import('#shared/centres/repository');
+  const invitations = await listInvitations(manager.centreId, 100);
+  for (const stale of invitations.items) {
+    if (stale.email === person.email && stale.status === 'pending') {
+      await revokeInvitation(manager, String(stale.invitationId));
+    }
+  }
+  const identity = await import('#shared/identity/service');
+  const invitation = await issueInvitation(manager, { email: person.email, role, servedPractitionerIds });
+  const accepted = await identity.acceptInvitation({
+    token: invitation.token,
+    password: DEMO.password,
+    firstName: person.firstName,
+    lastName: person.lastName,
+  });
+  steps.push(role);
+  return { userId: accepted.userId };
+}
+
+async function ensureLicence(manager: Actor, practitionerId: string, steps: string[]) {
+  const { listLicences } = await import('#shared/centres/repository');
+  const held = await listLicences(manager.centreId, practitionerId, 1);
+  if (held.items.length > 0) return;
+  const centres = await import('#shared/centres/service');
+  await centres.createLicence(manager, { practitionerId });
+  steps.push('licence');
+}
+
+/** Each demo patient once, recognised by name and birth date among the practitioner's patients. */
+async function ensurePatients(practitioner: Actor, steps: string[]) {
+  const { queryPatients } = await import('#shared/patients/repository');
+  const patients = await import('#shared/patients/service');
+  for (const patient of DEMO.patients) {
+    const sameName = await queryPatients(
+      {
+        by: 'practitioner',
+        centreId: practitioner.centreId,
+        practitionerId: practitioner.userId,
+        lastNamePrefix: patient.lastName,
+      },
+      100,
+    );
+    const exists = sameName.items.some(
+      (item) =>
+        item.lastName === patient.lastName &&
+        item.firstName === patient.firstName &&
+        item.birthDate === patient.birthDate,
+    );
+    if (exists) continue;
     await patients.createPatient(
-      asPractitioner,
+      practitioner,
       {
         ...patient,
         relatedPersons:
@@ -128,11 +177,14 @@ export async function seedDemo(): Promise<SeedResult> {
       },
       meta,
     );
+    steps.push(`patient ${patient.firstName} ${patient.lastName}`);
   }
-  return { created: true, centreId: signUp.centreId, managerTotpSecret: signUp.totp.secret };
 }
 
-const names = (p: { firstName: string; lastName: string }) => ({
-  firstName: p.firstName,
-  lastName: p.lastName,
+const actor = (userId: string, centreId: string, role: Role): Actor => ({
+  userId,
+  centreId,
+  role,
+  servedPractitionerIds: [],
+  sessionId: 'seed',
 });

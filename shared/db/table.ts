@@ -12,6 +12,7 @@ import {
 import type { AttributeValue } from '@aws-sdk/client-dynamodb';
 import { unmarshall } from '@aws-sdk/util-dynamodb';
 import { db, tableName } from '#shared/db/client';
+import { cancellationCodes } from '#shared/db/errors';
 import type { TableKey } from '#shared/db/keys';
 import type { IndexName } from '#shared/db/table-definition';
 
@@ -149,6 +150,5 @@ export function conditionFailureItem(error: unknown): Item | undefined {
 /** True when a transaction was cancelled because one of its conditions failed (index given). */
 export function transactionConditionFailed(error: unknown): number[] {
   if ((error as { name?: string })?.name !== 'TransactionCanceledException') return [];
-  const reasons = (error as { CancellationReasons?: { Code?: string }[] }).CancellationReasons ?? [];
-  return reasons.flatMap((reason, index) => (reason.Code === 'ConditionalCheckFailed' ? [index] : []));
+  return cancellationCodes(error).flatMap((code, index) => (code === 'ConditionalCheckFailed' ? [index] : []));
 }

@@ -12,7 +12,7 @@ import type {
   OperationIdOf,
   RequestMeta,
 } from '#shared/http/contract';
-import { baseHeaders, errorToProblem, problemResponse, zodIssues } from '#shared/http/problem';
+import { asDomainError, baseHeaders, errorToProblem, problemResponse, zodIssues } from '#shared/http/problem';
 import { type FunctionName, type RouteDefinition, routeKey, routesOf } from '#shared/http/routes';
 import type { Actor } from '#shared/identity/actor';
 import { logger } from '#shared/logger';
@@ -76,10 +76,14 @@ export function createHttpHandler<F extends FunctionName, C extends ContractFor<
     } catch (error) {
       const problem = errorToProblem(error, meta.requestId, meta.path);
       if (problem) {
-        logger.info('request rejected', {
-          status: problem.statusCode,
-          code: (error as DomainError).code ?? 'validation_failed',
-        });
+        const shown = asDomainError(error);
+        const outcome = { status: problem.statusCode, code: shown?.code ?? 'validation_failed' };
+        // A write collision or throttling is no fault of the caller's: operators should see it.
+        if (shown && !(error instanceof DomainError)) {
+          logger.warn('database asked for a retry', { ...outcome, error: (error as Error).name });
+        } else {
+          logger.info('request rejected', outcome);
+        }
         return problem;
       }
       logger.error('unexpected error', { error: error as Error });

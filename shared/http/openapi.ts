@@ -71,10 +71,12 @@ function operation(route: RouteDefinition) {
     responses['403'] = problem('The role does not allow this action');
   }
   if (route.path.includes('{')) responses['404'] = problem('Not found (or belongs to another centre)');
-  if (route.method !== 'GET') responses['409'] = problem('Conflict (stale version, duplicate)');
+  if (route.method !== 'GET')
+    responses['409'] = problem('Conflict (stale version, duplicate; `concurrent_modification`: retry)');
   if (route.operationId === 'signIn' || route.operationId === 'verifyMfa')
     responses['429'] = problem('Too many attempts');
   responses['500'] = problem('Unexpected error (quote the request id)');
+  if (route.function !== 'platform') responses['503'] = problem('Busy (`service_busy`): retry after Retry-After');
   return {
     operationId: route.operationId,
     summary: route.summary,

@@ -1,8 +1,9 @@
 import type { APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import { ZodError } from 'zod';
+import { retryableDatabaseError } from '#shared/db/errors';
 import { DomainError, type ErrorKind } from '#shared/errors';
 
-/** The one table from domain error kinds to HTTP statuses. */
+/** The one table from error kinds to HTTP statuses (retryable database errors included, below). */
 const statusOf: Record<ErrorKind, number> = {
   validation: 400,
   unauthenticated: 401,
@@ -14,6 +15,7 @@ const statusOf: Record<ErrorKind, number> = {
   unsupported_media_type: 415,
   rule_violation: 422,
   too_many_requests: 429,
+  unavailable: 503,
 };
 
 const titleOf: Record<number, string> = {
@@ -28,6 +30,7 @@ const titleOf: Record<number, string> = {
   422: 'Unprocessable Content',
   429: 'Too Many Requests',
   500: 'Internal Server Error',
+  503: 'Service Unavailable',
 };
 
 export const baseHeaders = {
@@ -65,13 +68,42 @@ export function problemResponse(
   };
 }
 
-/** Maps an error to a problem response; anything not a DomainError/ZodError is an opaque 500. */
+/**
+ * DynamoDB errors a retry cures, as the domain errors the client sees. The SDK has already retried
+ * throttled requests with back-off, so what reaches us is worth a 503 with Retry-After, not a 500;
+ * a collision with a concurrent transaction is a 409 the client can simply repeat.
+ */
+function retryableProblem(error: unknown): DomainError | undefined {
+  switch (retryableDatabaseError(error)) {
+    case 'concurrent_modification':
+      return new DomainError(
+        'conflict',
+        'concurrent_modification',
+        'Another request changed the same data at the same moment; retry the request',
+        { retryAfterSeconds: 1 },
+      );
+    case 'throttled':
+      return new DomainError('unavailable', 'service_busy', 'The service is busy; retry in a moment', {
+        retryAfterSeconds: 2,
+      });
+    default:
+      return undefined;
+  }
+}
+
+/** The domain error an error is shown as: itself, a retryable database error, or none (→ 500). */
+export function asDomainError(error: unknown): DomainError | undefined {
+  return error instanceof DomainError ? error : retryableProblem(error);
+}
+
+/** Maps an error to a problem response; anything not recognised here is an opaque 500. */
 export function errorToProblem(error: unknown, requestId: string, instance: string) {
-  if (error instanceof DomainError) {
-    const status = statusOf[error.kind];
-    const { retryAfterSeconds, ...details } = error.details;
+  const domainError = asDomainError(error);
+  if (domainError) {
+    const status = statusOf[domainError.kind];
+    const { retryAfterSeconds, ...details } = domainError.details;
     const headers: Record<string, string> = retryAfterSeconds ? { 'retry-after': String(retryAfterSeconds) } : {};
-    return problemResponse(status, error.code, error.message, requestId, instance, details, headers);
+    return problemResponse(status, domainError.code, domainError.message, requestId, instance, details, headers);
   }
   if (error instanceof ZodError) {
     return problemResponse(400, 'validation_failed', 'The request is not valid', requestId, instance, {

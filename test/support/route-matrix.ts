@@ -43,6 +43,9 @@ export async function setupRouteMatrix() {
   [w, foreign] = await Promise.all([buildCentre('Matrix centre'), buildCentre('Foreign centre')]);
   plainPractitioner = await invite(w.manager.actor, 'practitioner');
 }
+/** The two centres and the extra practitioner built by setupRouteMatrix (for other tests' fixtures). */
+export const matrixWorld = () => ({ centre: w, foreign, plainPractitioner });
+
 let ip = 0;
 const nextIp = () => `192.0.2.${(ip++ % 250) + 1}`;
 const uniq = () => Math.random().toString(36).slice(2, 10);
