@@ -63,6 +63,10 @@ async function main() {
     AWS_REGION: 'eu-west-3',
     JWT_SECRET: secrets.jwtSecret,
     LOG_LEVEL: process.env.LOG_LEVEL ?? 'WARN',
+    // E-mails are written to files instead of being sent (shared/messaging/mailer.ts).
+    MAIL_TRANSPORT: 'outbox',
+    MAIL_OUTBOX_DIR: resolve(dataDir, 'outbox'),
+    APP_BASE_URL: process.env.APP_BASE_URL ?? 'http://localhost:5173',
     // Lambda runs Node 22; the SDK's notice about Node 20 support ending is noise locally.
     AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
   });
@@ -76,6 +80,9 @@ async function main() {
     'AWS_REGION',
     'JWT_SECRET',
     'LOG_LEVEL',
+    'MAIL_TRANSPORT',
+    'MAIL_OUTBOX_DIR',
+    'APP_BASE_URL',
   ];
   writeFileSync(
     resolve(dataDir, 'local-env.json'),
@@ -111,6 +118,7 @@ Centrum API ready on ${url} in ${((Date.now() - started) / 1000).toFixed(1)} s (
   Health        ${url}/health
   CORS origins  ${allowedOrigins.join(', ') || 'none'}   (CORS_ALLOWED_ORIGINS to change)
   Engines       DynamoDB Local ${dynamodbEndpoint}, S3 server ${s3Endpoint}; data in ${relative(process.cwd(), dataDir) || '.'}/
+  E-mails       not sent: written to ${relative(process.cwd(), resolve(dataDir, 'outbox'))}/ (e.g. staff invitation links)
 
 Demo sign-in (password for all: ${DEMO.password})
   manager       ${DEMO.manager.email}   (TOTP required: current code ${seed.managerTotpSecret ? currentTotp(seed.managerTotpSecret) : '?'}; any time: npm run totp)
