@@ -1,7 +1,16 @@
 import { findCentre, findLicence, type Licence, licenceItem, saveCentreProfile } from '#shared/centres/repository';
 import { type Centre, licenceFeatures, type UpdateCentreInput } from '#shared/centres/schemas';
 import { keys } from '#shared/db/keys';
-import { type Item, putItem, stripKeys, transactionConditionFailed, transactWrite, updateItem } from '#shared/db/table';
+import {
+  conditionFailureItem,
+  isConditionalCheckFailure,
+  type Item,
+  putItem,
+  stripKeys,
+  transactionConditionFailed,
+  transactWrite,
+  updateItem,
+} from '#shared/db/table';
 import { conflict, notFound, ruleViolation, validationError } from '#shared/errors';
 import type { Actor, Role } from '#shared/identity/actor';
 import { authorize, licenceScope } from '#shared/identity/policy';
@@ -209,8 +218,8 @@ async function changeLicence(
     });
     return stripKeys(out as Item) as unknown as Licence;
   } catch (error) {
-    if ((error as { name?: string }).name !== 'ConditionalCheckFailedException') throw error;
-    const old = (error as { Item?: Item }).Item;
+    if (!isConditionalCheckFailure(error)) throw error;
+    const old = conditionFailureItem(error);
     if (!old) throw notFound('licence');
     if (old.status !== 'active') throw conflict('licence_revoked', 'The licence is revoked');
     throw staleVersion(Number(old.version));

@@ -117,6 +117,22 @@ describe('licences (P2)', () => {
     expect(toSecretary.body.code).toBe('not_a_practitioner');
   });
 
+  it('refuses a stale version of an active licence with 409 and the current version', async () => {
+    const created = await call('POST', '/centre/licences', { token: w.manager.token, body: {} });
+    await call('PATCH', `/centre/licences/${created.body.licenceId}`, {
+      token: w.manager.token,
+      body: { features: ['patients'], version: created.body.version },
+    });
+
+    const stale = await call('PATCH', `/centre/licences/${created.body.licenceId}`, {
+      token: w.manager.token,
+      body: { features: ['agenda'], version: created.body.version },
+    });
+
+    expect(stale.status).toBe(409);
+    expect(stale.body).toMatchObject({ code: 'version_conflict', currentVersion: created.body.version + 1 });
+  });
+
   it('refuses to change a revoked licence', async () => {
     const created = await call('POST', '/centre/licences', { token: w.manager.token, body: {} });
     await call('DELETE', `/centre/licences/${created.body.licenceId}`, { token: w.manager.token });
