@@ -335,8 +335,16 @@ export async function listTransfers(
 ) {
   authorize(actor, 'patient:read');
   await visiblePatient(actor, patientId);
-  const page = await paged(`transfers:${actor.centreId}:${patientId}`, cursor, (start) =>
-    transfersOf(actor.centreId, patientId, limit, start),
+  // The free-text reason may say why care moved (clinical): secretaries see who and when only.
+  const clinical = mayHandleClinicalData(actor);
+  const page = await paged(
+    `transfers:${actor.centreId}:${patientId}`,
+    cursor,
+    (start) => transfersOf(actor.centreId, patientId, limit, start),
+    (item) => {
+      const { reason, ...transfer } = stripKeys(item);
+      return clinical && reason !== undefined ? { ...transfer, reason } : transfer;
+    },
   );
   await recordRead(actor, meta, { action: 'patient.history.read', patientId });
   return page;

@@ -494,6 +494,30 @@ describe('transfer (R4) and audit trail (P5)', () => {
     expect(list.body.items.map((p: { patientId: string }) => p.patientId)).toEqual([id]);
   });
 
+  it('shows a secretary who moved a file and when, but not the reason, which may be clinical', async () => {
+    const created = await create(w.practitioner.token, newPatient({ lastName: 'Reasoned' }));
+    const id = created.body.patientId;
+    await call('POST', `/patients/${id}/transfer`, {
+      token: w.manager.token,
+      body: { toPractitionerId: w.otherPractitioner.userId, version: 1, reason: 'needs a voice specialist' },
+    });
+    await call('POST', `/patients/${id}/transfer`, {
+      token: w.manager.token,
+      body: { toPractitionerId: w.practitioner.userId, version: 2, reason: 'back from leave' },
+    });
+
+    const asSecretary = await call('GET', `/patients/${id}/transfers`, { token: w.secretary.token });
+    const asManager = await call('GET', `/patients/${id}/transfers`, { token: w.manager.token });
+
+    expect(asSecretary.status).toBe(200);
+    expect(asSecretary.body.items).toHaveLength(2);
+    for (const transfer of asSecretary.body.items) expect(transfer).not.toHaveProperty('reason');
+    expect(asManager.body.items.map((t: { reason: string }) => t.reason).sort()).toEqual([
+      'back from leave',
+      'needs a voice specialist',
+    ]);
+  });
+
   it('records who read and wrote a file, with role, action, fields and request id — never values', async () => {
     const created = await create(w.practitioner.token, newPatient({ lastName: 'Audited' }));
     const id = created.body.patientId;
