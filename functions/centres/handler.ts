@@ -22,6 +22,9 @@ export const handler = createHttpHandler(
         centres.listStaff(actor, query.limit, start),
       ),
     }),
+    listStaffAudit: async ({ actor, params, query }) => ({
+      body: await centres.staffAuditTrail(actor, params.userId, query.limit, query.cursor),
+    }),
     updateStaffMember: async ({ actor, params, body }) => ({
       body: await centres.updateStaffMember(actor, params.userId, body),
     }),

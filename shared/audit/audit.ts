@@ -1,6 +1,6 @@
 import { tableName } from '#shared/db/client';
 import { keys } from '#shared/db/keys';
-import { type Item, putItem, queryCollection, type TransactItem } from '#shared/db/table';
+import { type Item, putItem, queryCollection, queryIndex, type TransactItem } from '#shared/db/table';
 import type { RequestMeta } from '#shared/http/contract';
 import type { Actor } from '#shared/identity/actor';
 import { newId } from '#shared/ids';
@@ -61,3 +61,7 @@ export async function recordRead(actor: Actor, meta: RequestMeta, event: AuditEv
 
 export const patientAuditTrail = (centreId: string, patientId: string, limit: number, startKey?: Item) =>
   queryCollection({ pk: keys.patientAuditPartition(centreId, patientId) }, { limit, startKey, newestFirst: true });
+
+/** Everything a staff member did with patient data, latest first, lists and searches included. */
+export const userAuditTrail = (centreId: string, userId: string, limit: number, startKey?: Item) =>
+  queryIndex('gsi1', keys.userAuditPartition(centreId, userId), '', { limit, startKey, newestFirst: true });

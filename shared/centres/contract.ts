@@ -1,3 +1,4 @@
+import { auditEventSchema } from '#shared/audit/schemas';
 import * as z from 'zod';
 import { centreSchema, licenceFeatureSchema, updateCentreSchema } from '#shared/centres/schemas';
 import type { ContractFor } from '#shared/http/contract';
@@ -51,6 +52,11 @@ export const centresContract = {
   getCentre: { response: centreSchema },
   updateCentre: { body: updateCentreSchema, response: centreSchema },
   listStaff: { query: z.strictObject(pageQuery), response: pageOf(membershipSchema) },
+  listStaffAudit: {
+    params: z.strictObject({ userId: ulidSchema }),
+    query: z.strictObject(pageQuery),
+    response: pageOf(auditEventSchema),
+  },
   updateStaffMember: {
     params: z.strictObject({ userId: ulidSchema }),
     body: z.strictObject({

@@ -1,3 +1,4 @@
+import { userAuditTrail } from '#shared/audit/audit';
 import { findCentre, findLicence, type Licence, licenceItem, saveCentreProfile } from '#shared/centres/repository';
 import { type Centre, licenceFeatures, type UpdateCentreInput } from '#shared/centres/schemas';
 import { keys } from '#shared/db/keys';
@@ -12,6 +13,7 @@ import {
   updateItem,
 } from '#shared/db/table';
 import { conflict, notFound, ruleViolation, validationError } from '#shared/errors';
+import { paged } from '#shared/http/paging';
 import type { Actor, Role } from '#shared/identity/actor';
 import { authorize, licenceScope } from '#shared/identity/policy';
 import {
@@ -60,6 +62,18 @@ const staleVersion = (currentVersion?: number) =>
 export async function listStaff(actor: Actor, limit: number, startKey?: Item) {
   authorize(actor, 'staff:list');
   return membersOfCentre(actor.centreId, limit, startKey);
+}
+
+/**
+ * P5, per person: every access to patient data a staff member made, latest first, with lists and
+ * searches (and the patients they returned). Managers only; a person of another centre is not found.
+ */
+export async function staffAuditTrail(actor: Actor, userId: string, limit: number, cursor: string | undefined) {
+  authorize(actor, 'staff:audit');
+  if (!(await findMembership(actor.centreId, userId))) throw notFound('staff_member');
+  return paged(`staff-audit:${actor.centreId}:${userId}`, cursor, (start) =>
+    userAuditTrail(actor.centreId, userId, limit, start),
+  );
 }
 
 /** Every served practitioner must be an active practitioner of this centre. */

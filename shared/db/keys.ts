@@ -106,4 +106,5 @@ export const keys = {
     gsi1pk: `${C(centreId)}#AUDIT#USER#${userId}`,
     gsi1sk: eventId,
   }),
+  userAuditPartition: (centreId: string, userId: string) => `${C(centreId)}#AUDIT#USER#${userId}`,
 } as const;

@@ -201,6 +201,15 @@ export const routes = [
     budget: { Query: 1 },
   }),
   route({
+    operationId: 'listStaffAudit',
+    method: 'GET',
+    path: '/centre/staff/{userId}/audit',
+    function: 'centres',
+    auth: 'staff',
+    summary: "A staff member's accesses to patient data, lists and searches included (managers)",
+    budget: { GetItem: 1, Query: 1 },
+  }),
+  route({
     operationId: 'updateStaffMember',
     method: 'PATCH',
     path: '/centre/staff/{userId}',

@@ -11,6 +11,7 @@ export const actions = [
   'centre:update',
   'staff:list',
   'staff:manage',
+  'staff:audit',
   'invitation:manage',
   'licence:list',
   'licence:manage',

@@ -1,9 +1,9 @@
+import { auditEventSchema } from '#shared/audit/schemas';
 import * as z from 'zod';
 import type { ContractFor } from '#shared/http/contract';
 import { pageOf } from '#shared/identity/schemas';
 import { ulidSchema } from '#shared/ids';
 import {
-  auditEventSchema,
   createPatientSchema,
   listPatientsQuery,
   patientSchema,

@@ -203,15 +203,3 @@ export const transferSchema = z.object({
   toPractitionerId: ulidSchema,
   reason: z.string().optional(),
 });
-
-export const auditEventSchema = z.object({
-  eventId: ulidSchema,
-  at: z.iso.datetime(),
-  action: z.string(),
-  actorId: ulidSchema,
-  actorRole: z.string(),
-  requestId: z.string(),
-  sourceIp: z.string(),
-  userAgent: z.string(),
-  fields: z.array(z.string()).optional(),
-});

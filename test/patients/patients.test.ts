@@ -541,6 +541,23 @@ describe('transfer (R4) and audit trail (P5)', () => {
     expect(JSON.stringify(stored)).not.toContain('audited@example.test');
   });
 
+  it("lists a staff member's accesses for managers, searches included with the patients they returned", async () => {
+    const secretary = await invite(w.manager.actor, 'secretary', [w.practitioner.userId]);
+    const created = await create(w.practitioner.token, newPatient({ lastName: 'Watched' }));
+    const id = created.body.patientId;
+    await call('GET', `/patients/${id}`, { token: secretary.token });
+    const search = await call('GET', '/patients?lastName=watch', { token: secretary.token });
+
+    const trail = await call('GET', `/centre/staff/${secretary.userId}/audit`, { token: w.manager.token });
+
+    expect(search.body.items.map((p: { patientId: string }) => p.patientId)).toEqual([id]);
+    expect(trail.status).toBe(200);
+    expect(trail.body.items).toEqual([
+      expect.objectContaining({ action: 'patient.list', actorId: secretary.userId, patientIds: [id] }),
+      expect.objectContaining({ action: 'patient.read', actorId: secretary.userId, patientId: id }),
+    ]);
+  });
+
   it('keeps the audit trail for managers only', async () => {
     const res = await call('GET', `/patients/${w.patientId}/audit`, { token: w.practitioner.token });
 

@@ -189,6 +189,10 @@ export const matrix: Record<OperationId, Case> = {
     }),
   },
   listStaff: { request: async () => ({ method: 'GET', url: '/centre/staff' }), expect: staffOnly(200) },
+  listStaffAudit: {
+    request: async () => ({ method: 'GET', url: `/centre/staff/${w.secretary.userId}/audit` }),
+    expect: roles({ manager: 200, practitioner: 403, otherPractitioner: 403, secretary: 403, foreignManager: 404 }),
+  },
   updateStaffMember: {
     request: async () => {
       const member = await findMembership(w.centreId, w.secretary.userId);

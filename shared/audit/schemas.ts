@@ -1,0 +1,17 @@
+import * as z from 'zod';
+import { ulidSchema } from '#shared/ids';
+
+/** An audit event as the API shows it (P5): who, when, what, from where — never data values. */
+export const auditEventSchema = z.object({
+  eventId: ulidSchema,
+  at: z.iso.datetime(),
+  action: z.string(),
+  actorId: ulidSchema,
+  actorRole: z.string(),
+  requestId: z.string(),
+  sourceIp: z.string(),
+  userAgent: z.string(),
+  patientId: ulidSchema.optional().describe('The file read or written'),
+  patientIds: z.array(ulidSchema).optional().describe('For a list or search: the patients it returned'),
+  fields: z.array(z.string()).optional().describe('Names of the fields written (never their values)'),
+});
