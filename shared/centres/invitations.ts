@@ -103,16 +103,22 @@ export async function createInvitation(actor: Actor, input: InvitationInput) {
   return { ...publicInvitation(invitation), delivery: await deliver(invitation, token, centre) };
 }
 
+/** An invitation of the actor's centre that may still be resent or revoked. */
+async function pendingInvitation(actor: Actor, invitationId: string) {
+  authorize(actor, 'invitation:manage');
+  const invitation = await findInvitation(actor.centreId, invitationId);
+  if (!invitation) throw notFound('invitation');
+  if (invitation.status !== 'pending')
+    throw conflict('invitation_not_pending', `The invitation is already ${invitation.status}`);
+  return invitation;
+}
+
 /**
  * A new link for a pending invitation (lost e-mail, expired link): the previous token stops
  * working, the expiry starts again, and the link is e-mailed.
  */
 export async function resendInvitation(actor: Actor, invitationId: string) {
-  authorize(actor, 'invitation:manage');
-  const current = await findInvitation(actor.centreId, invitationId);
-  if (!current) throw notFound('invitation');
-  if (current.status !== 'pending')
-    throw conflict('invitation_not_pending', `The invitation is already ${current.status}`);
+  const current = await pendingInvitation(actor, invitationId);
   const centre = await getCentre(actor);
   const token = newOpaqueToken();
   const { expiresAt, ttl } = expiry(new Date());
@@ -146,11 +152,7 @@ export async function resendInvitation(actor: Actor, invitationId: string) {
 }
 
 export async function revokeInvitation(actor: Actor, invitationId: string) {
-  authorize(actor, 'invitation:manage');
-  const invitation = await findInvitation(actor.centreId, invitationId);
-  if (!invitation) throw notFound('invitation');
-  if (invitation.status !== 'pending')
-    throw conflict('invitation_not_pending', `The invitation is already ${invitation.status}`);
+  const invitation = await pendingInvitation(actor, invitationId);
   try {
     await transactWrite([
       {

@@ -57,6 +57,9 @@ const roles = (e: Omit<Record<Caller, number>, 'anonymous'>): Record<Caller, num
   anonymous: 401,
   ...e,
 });
+/** Manager-only routes: other roles 403; another centre's manager gets `foreign` (404 for a resource of ours). */
+const managersOnly = (status: number, foreign: number) =>
+  roles({ manager: status, practitioner: 403, otherPractitioner: 403, secretary: 403, foreignManager: foreign });
 
 export const actorOf = (who: Caller) =>
   who === 'foreignManager' ? foreign.manager : who === 'anonymous' ? undefined : w[who];
@@ -180,18 +183,12 @@ export const matrix: Record<OperationId, Case> = {
       const centre = await centres.getCentre((actorOf(who) ?? w.manager).actor);
       return { method: 'PATCH', url: '/centre', body: { version: centre.version, phone: '+3226001122' } };
     },
-    expect: roles({
-      manager: 200,
-      practitioner: 403,
-      otherPractitioner: 403,
-      secretary: 403,
-      foreignManager: 200,
-    }),
+    expect: managersOnly(200, 200),
   },
   listStaff: { request: async () => ({ method: 'GET', url: '/centre/staff' }), expect: staffOnly(200) },
   listStaffAudit: {
     request: async () => ({ method: 'GET', url: `/centre/staff/${w.secretary.userId}/audit` }),
-    expect: roles({ manager: 200, practitioner: 403, otherPractitioner: 403, secretary: 403, foreignManager: 404 }),
+    expect: managersOnly(200, 404),
   },
   updateStaffMember: {
     request: async () => {
@@ -202,13 +199,7 @@ export const matrix: Record<OperationId, Case> = {
         body: { version: member?.version, servedPractitionerIds: [w.practitioner.userId] },
       };
     },
-    expect: roles({
-      manager: 200,
-      practitioner: 403,
-      otherPractitioner: 403,
-      secretary: 403,
-      foreignManager: 404,
-    }),
+    expect: managersOnly(200, 404),
   },
   createInvitation: {
     request: async () => ({
@@ -216,23 +207,11 @@ export const matrix: Record<OperationId, Case> = {
       url: '/centre/invitations',
       body: { email: `c-${uniq()}@example.test`, role: 'secretary' },
     }),
-    expect: roles({
-      manager: 201,
-      practitioner: 403,
-      otherPractitioner: 403,
-      secretary: 403,
-      foreignManager: 201,
-    }),
+    expect: managersOnly(201, 201),
   },
   listInvitations: {
     request: async () => ({ method: 'GET', url: '/centre/invitations' }),
-    expect: roles({
-      manager: 200,
-      practitioner: 403,
-      otherPractitioner: 403,
-      secretary: 403,
-      foreignManager: 200,
-    }),
+    expect: managersOnly(200, 200),
   },
   resendInvitation: {
     request: async () => {
@@ -242,13 +221,7 @@ export const matrix: Record<OperationId, Case> = {
       });
       return { method: 'POST', url: `/centre/invitations/${invitation.invitationId}/resend` };
     },
-    expect: roles({
-      manager: 200,
-      practitioner: 403,
-      otherPractitioner: 403,
-      secretary: 403,
-      foreignManager: 404,
-    }),
+    expect: managersOnly(200, 404),
   },
   revokeInvitation: {
     request: async () => {
@@ -258,13 +231,7 @@ export const matrix: Record<OperationId, Case> = {
       });
       return { method: 'DELETE', url: `/centre/invitations/${invitation.invitationId}` };
     },
-    expect: roles({
-      manager: 204,
-      practitioner: 403,
-      otherPractitioner: 403,
-      secretary: 403,
-      foreignManager: 404,
-    }),
+    expect: managersOnly(204, 404),
   },
   listLicences: {
     request: async () => ({ method: 'GET', url: '/centre/licences' }),
@@ -282,13 +249,7 @@ export const matrix: Record<OperationId, Case> = {
       url: '/centre/licences',
       body: { features: ['agenda', 'patients'] },
     }),
-    expect: roles({
-      manager: 201,
-      practitioner: 403,
-      otherPractitioner: 403,
-      secretary: 403,
-      foreignManager: 201,
-    }),
+    expect: managersOnly(201, 201),
   },
   getLicence: {
     request: async () => {
@@ -312,13 +273,7 @@ export const matrix: Record<OperationId, Case> = {
         body: { features: ['billing'], version: 1 },
       };
     },
-    expect: roles({
-      manager: 200,
-      practitioner: 403,
-      otherPractitioner: 403,
-      secretary: 403,
-      foreignManager: 404,
-    }),
+    expect: managersOnly(200, 404),
   },
   transferLicence: {
     request: async () => {
@@ -331,26 +286,14 @@ export const matrix: Record<OperationId, Case> = {
         body: { practitionerId: w.practitioner.userId, version: 1 },
       };
     },
-    expect: roles({
-      manager: 200,
-      practitioner: 403,
-      otherPractitioner: 403,
-      secretary: 403,
-      foreignManager: 404,
-    }),
+    expect: managersOnly(200, 404),
   },
   revokeLicence: {
     request: async () => {
       const licence = await centres.createLicence(w.manager.actor, {});
       return { method: 'DELETE', url: `/centre/licences/${licence.licenceId}` };
     },
-    expect: roles({
-      manager: 204,
-      practitioner: 403,
-      otherPractitioner: 403,
-      secretary: 403,
-      foreignManager: 404,
-    }),
+    expect: managersOnly(204, 404),
   },
 
   createPatient: {
@@ -428,12 +371,6 @@ export const matrix: Record<OperationId, Case> = {
   },
   listPatientAudit: {
     request: async () => ({ method: 'GET', url: `/patients/${w.patientId}/audit` }),
-    expect: roles({
-      manager: 200,
-      practitioner: 403,
-      otherPractitioner: 403,
-      secretary: 403,
-      foreignManager: 404,
-    }),
+    expect: managersOnly(200, 404),
   },
 };
