@@ -152,6 +152,9 @@ export function useLocalEngineEnv(tablePrefix: string): string {
     STAGE: 'bench',
     LOG_LEVEL: 'SILENT',
     TZ: 'UTC',
+    // Invitation e-mails of the bench go to its own folder, never to a developer's .data/outbox.
+    MAIL_TRANSPORT: 'outbox',
+    MAIL_OUTBOX_DIR: resolve(distDir, '..', 'outbox'),
   });
   const endpoint = process.env.DYNAMODB_ENDPOINT;
   if (!endpoint) throw new Error('DYNAMODB_ENDPOINT is not set (run through npm run bench)');

@@ -37,6 +37,9 @@ async function shutdown(exitCode: number) {
 }
 
 async function main() {
+  // Lambda runs Node 22; the SDK's notice about Node 20 support ending is noise locally (set before
+  // the engines' own SDK clients are made).
+  process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
   assertJava();
@@ -67,8 +70,6 @@ async function main() {
     MAIL_TRANSPORT: 'outbox',
     MAIL_OUTBOX_DIR: resolve(dataDir, 'outbox'),
     APP_BASE_URL: process.env.APP_BASE_URL ?? 'http://localhost:5173',
-    // Lambda runs Node 22; the SDK's notice about Node 20 support ending is noise locally.
-    AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
   });
   // `npm run invoke` reuses these to run sample events against this stack.
   const localEnv = [
