@@ -10,6 +10,8 @@ export default defineConfig({
       CENTRUM_COUNT_REQUESTS: '1',
       AWS_REGION: 'eu-west-3',
       STAGE: 'test',
+      // Cheap scrypt for the accounts tests create; test/identity/passwords.test.ts keeps the real cost.
+      CENTRUM_PASSWORD_HASH_COST: 'test',
       AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
     },
     testTimeout: 30_000,

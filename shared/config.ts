@@ -15,6 +15,11 @@ export interface RuntimeConfig {
   jwtSecretArn: string | undefined;
   /** Count DynamoDB requests per API call (tests and benchmarks). */
   countRequests: boolean;
+  /**
+   * `test`: hash passwords at a low cost, honoured only when the stage is `test` (the test suite);
+   * every other stage hashes at the production cost whatever this says.
+   */
+  passwordHashCost: 'production' | 'test';
   /** Front-end address used in links sent by e-mail (invitations). */
   appBaseUrl: string;
   mail: {
@@ -37,6 +42,7 @@ export function readConfig(env: NodeJS.ProcessEnv = process.env): RuntimeConfig 
     jwtSecret: env.JWT_SECRET || undefined,
     jwtSecretArn: env.JWT_SECRET_ARN || undefined,
     countRequests: env.CENTRUM_COUNT_REQUESTS === '1',
+    passwordHashCost: env.CENTRUM_PASSWORD_HASH_COST === 'test' ? 'test' : 'production',
     appBaseUrl: (env.APP_BASE_URL ?? 'http://localhost:5173').replace(/\/+$/, ''),
     mail: {
       transport: (env.MAIL_TRANSPORT ?? (env.DYNAMODB_ENDPOINT ? 'outbox' : 'ses')) === 'ses' ? 'ses' : 'outbox',
