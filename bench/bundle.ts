@@ -2,9 +2,11 @@ import { readFileSync, statSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { type BuildOptions, build, type Metafile } from 'esbuild';
-import { type FunctionName, functionNames } from '#shared/http/routes';
 import { lambdaBundle } from '../infra/bundling';
+import { deployedFunctions } from './functions';
 import { distDir, kb, printTable, root, type Target } from './lib';
+
+type FunctionName = string;
 
 /**
  * Part 1: bundle bytes per function, built with the deployed options of infra/bundling.ts,
@@ -73,8 +75,8 @@ function top(metafile: Metafile, by: (input: string) => string, n: number): TopI
 
 export async function buildBundles(): Promise<BundleResult[]> {
   const results: BundleResult[] = [];
-  for (const fn of functionNames) {
-    const entry = resolve(root, 'functions', fn, 'handler.ts');
+  for (const { name: fn, entry: source } of deployedFunctions) {
+    const entry = resolve(root, source);
     const [full] = await Promise.all([
       build({ ...cdkOptions, entryPoints: [entry], outfile: bundlePath(fn) }),
       build({

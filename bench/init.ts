@@ -2,9 +2,10 @@ import { execFile } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { pathToFileURL } from 'node:url';
 import { promisify } from 'node:util';
-import type { FunctionName } from '#shared/http/routes';
 import { bundlePath, externalBundlePath } from './bundle';
 import { lambdaEnv, median, printTable, round, type Target } from './lib';
+
+type FunctionName = string;
 
 /**
  * Part 2: module init time per bundle. Each sample is a fresh `node` process that imports the

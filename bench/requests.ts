@@ -4,8 +4,8 @@
  * path, with the authorization matrix's requests, through the local adapter's `invoke`
  * (the deployed handlers, no socket). Run by bench/run.ts with the engine endpoint in the env.
  */
-import type { Budget, OperationId } from '#shared/http/routes';
-import type { Caller } from '../test/support/route-matrix';
+import type { Budget } from '#shared/db/budget';
+import type { Caller } from '../test/support/matrix-world';
 import { useLocalEngineEnv, writeChildResult } from './lib';
 
 process.env.CENTRUM_COUNT_REQUESTS = '1';
@@ -17,8 +17,10 @@ const { ensureTable } = await import('../scripts/local/engines');
 await ensureTable(endpoint, process.env.TABLE_NAME!);
 const { invoke, loadHandlers } = await import('../scripts/local/http-adapter');
 const { requestCounts, resetRequestCounts } = await import('#shared/db/request-counter');
-const { routes } = await import('#shared/http/routes');
-const { actorOf, matrix, setupRouteMatrix } = await import('../test/support/route-matrix');
+const { api } = await import('#functions/contexts');
+const { budgetTotal, overBudget } = await import('#shared/db/budget');
+const { actorOf, setupRouteMatrix } = await import('../test/support/matrix-world');
+const { caseOf } = await import('../test/support/route-cases');
 
 await setupRouteMatrix();
 
@@ -27,8 +29,8 @@ await setupRouteMatrix();
  * matrix expects to succeed (anonymous for public routes, else the practitioner, else the manager).
  */
 const preference: Caller[] = ['anonymous', 'practitioner', 'manager'];
-const happyCaller = (operationId: OperationId): Caller =>
-  preference.find((who) => matrix[operationId]!.expect[who] < 300) ?? 'manager';
+const happyCaller = (operationId: string): Caller =>
+  preference.find((who) => caseOf(operationId).expect[who] < 300) ?? 'manager';
 
 export interface RouteCount {
   operationId: string;
@@ -44,9 +46,9 @@ export interface RouteCount {
 
 const handlers = await loadHandlers();
 const results: RouteCount[] = [];
-for (const route of routes) {
+for (const { operation: route } of api.operations) {
   const as = happyCaller(route.operationId);
-  const req = await matrix[route.operationId]!.request(as);
+  const req = await caseOf(route.operationId).request(as);
   const token = actorOf(as)?.token;
   const body = req.body === undefined ? Buffer.alloc(0) : Buffer.from(JSON.stringify(req.body));
   resetRequestCounts();
@@ -61,11 +63,10 @@ for (const route of routes) {
     body,
     sourceIp: req.sourceIp ?? '198.51.100.7',
   });
-  const measured = requestCounts() as Budget;
+  const counts = requestCounts();
+  const measured = counts as Budget;
   const budget: Budget = route.budget;
-  const over = Object.entries(measured)
-    .filter(([command, n]) => n > (budget[command as keyof Budget] ?? 0))
-    .map(([command, n]) => `${command} ${n}>${budget[command as keyof Budget] ?? 0}`);
+  const over = overBudget(counts, budget);
   const status = res.statusCode ?? 200;
   if (status >= 300)
     console.error(`  bench: ${route.operationId} answered ${status}: ${(res.body ?? '').slice(0, 200)}`);
@@ -76,8 +77,8 @@ for (const route of routes) {
     status,
     measured,
     budget,
-    total: Object.values(measured).reduce((a, b) => a + b, 0),
-    budgetTotal: Object.values(budget).reduce((a, b) => a + b, 0),
+    total: budgetTotal(measured),
+    budgetTotal: budgetTotal(budget),
     over,
   });
 }

@@ -5,7 +5,7 @@
  * the command exits 0 unless the benchmark itself fails. See bench/README.md.
  */
 import type { Target } from './lib';
-import type { Budget } from '#shared/http/routes';
+import type { Budget } from '#shared/db/budget';
 import type { Engines } from '../scripts/local/engines';
 import type { RouteCount } from './requests';
 
@@ -55,7 +55,7 @@ const formatBudget = (b: Budget) =>
     .join(' ') || '-';
 
 try {
-  const { functionNames } = await import('#shared/http/routes');
+  const { functionNames } = await import('./functions');
   const bundle = await import('./bundle');
   if (parts.has('bundle') || parts.has('init')) {
     const built = await bundle.buildBundles();

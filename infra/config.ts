@@ -1,7 +1,6 @@
-import { Duration, RemovalPolicy } from 'aws-cdk-lib';
+import { RemovalPolicy } from 'aws-cdk-lib';
 import { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { parseOrigins } from '#shared/http/cors';
-import type { FunctionName } from '#shared/http/routes';
 
 /**
  * Deployment configuration of Centrum: which stage, which region, and every setting that differs
@@ -36,26 +35,6 @@ export type EeaRegion = (typeof eeaRegions)[number];
 
 export const defaultStage: Stage = 'dev';
 export const defaultRegion: EeaRegion = 'eu-west-3';
-
-export interface FunctionSizing {
-  memorySize: number;
-  timeout: Duration;
-}
-
-/**
- * Memory and timeout of every function. `Record<FunctionName, …>` makes adding a function to the
- * route table a compile error here until it is sized.
- * - identity hashes passwords with scrypt, which is memory-hard (128 MiB per hash); Lambda CPU
- *   scales with memory, so 1024 MB also keeps sign-in latency down. 15 s leaves room for a
- *   cold start plus one hash.
- * - the others are I/O-bound (DynamoDB, S3): 512 MB is the usual price/latency sweet spot.
- */
-export const functionSizing: Record<FunctionName, FunctionSizing> = {
-  platform: { memorySize: 512, timeout: Duration.seconds(10) },
-  identity: { memorySize: 1024, timeout: Duration.seconds(15) },
-  centres: { memorySize: 512, timeout: Duration.seconds(10) },
-  patients: { memorySize: 512, timeout: Duration.seconds(10) },
-};
 
 export interface StageSettings {
   /** DynamoDB deletion protection (CloudFormation cannot delete the table while it is on). */

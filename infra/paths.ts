@@ -7,11 +7,15 @@ export const projectRoot = fileURLToPath(new URL('..', import.meta.url));
 
 export const lockFile = join(projectRoot, 'package-lock.json');
 
-/** The handler module of a function: `functions/<name>/handler.ts`, exporting `handler`. */
-export function handlerEntry(functionName: string): string {
-  const entry = join(projectRoot, 'functions', functionName, 'handler.ts');
-  if (!existsSync(entry)) {
-    throw new Error(`Function "${functionName}" is in the route table but ${entry} does not exist.`);
-  }
-  return entry;
+/** The entry module of a function (`functions/<context>/handler.ts` or `jobs.ts`), absolute; it must exist. */
+export function entryPath(entry: string): string {
+  const path = join(projectRoot, entry);
+  if (!existsSync(path)) throw new Error(`A context declares a function whose entry ${entry} does not exist.`);
+  return path;
 }
+
+/** Where a context's functions live, by convention: its API and its background work. */
+export const contextEntries = (context: string) => ({
+  api: `functions/${context}/handler.ts`,
+  jobs: `functions/${context}/jobs.ts`,
+});

@@ -23,6 +23,7 @@ if (!existsSync(envFile)) {
 }
 Object.assign(process.env, JSON.parse(readFileSync(envFile, 'utf8')));
 const { event, fn } = loadEvent(file, process.env);
-const handlers = await loadHandlers();
-const result = await handlers[fn](event, lambdaContext(`centrum-${fn}`, event.requestContext.requestId));
+const handler = (await loadHandlers())[fn];
+if (!handler) throw new Error(`${fn} has no API function`);
+const result = await handler(event, lambdaContext(`centrum-${fn}`, event.requestContext.requestId));
 console.log(JSON.stringify(result, null, 2));

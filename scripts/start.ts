@@ -95,7 +95,7 @@ async function main() {
 
   const { createLocalServer, loadHandlers } = await import('./local/http-adapter');
   const { seedDemo, DEMO } = await import('./local/seed');
-  const { currentTotp } = await import('#shared/identity/totp');
+  const { currentTotp } = await import('#functions/identity/totp');
   const seed = await seedDemo();
   if (seed.managerTotpSecret)
     writeFileSync(

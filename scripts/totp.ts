@@ -1,7 +1,7 @@
 /** `npm run totp`: the demo manager's current second-factor code (local development only). */
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { currentTotp } from '#shared/identity/totp';
+import { currentTotp } from '#functions/identity/totp';
 import { localDataDir } from './local/data-dir';
 
 const file = resolve(localDataDir(), 'demo.json');

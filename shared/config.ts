@@ -29,6 +29,14 @@ export interface RuntimeConfig {
     configurationSet: string | undefined;
     outboxDir: string;
   };
+  queues: {
+    /** `sqs` when deployed; `local` (in-process queues, shared/jobs/local-queues.ts) locally and in tests. */
+    transport: 'sqs' | 'local';
+    /** Deployed: each queue's URL and its dead-letter queue's (CENTRUM_QUEUES, JSON, set by CDK). */
+    urls: Record<string, { url: string; deadLetterUrl: string }>;
+    /** Deployed: where scheduled events with invalid input go (the jobs function's dead-letter queue). */
+    jobsDeadLetterUrl: string | undefined;
+  };
 }
 
 export function readConfig(env: NodeJS.ProcessEnv = process.env): RuntimeConfig {
@@ -49,6 +57,11 @@ export function readConfig(env: NodeJS.ProcessEnv = process.env): RuntimeConfig 
       from: env.MAIL_FROM ?? 'Centrum <no-reply@centrum.local>',
       configurationSet: env.MAIL_CONFIGURATION_SET || undefined,
       outboxDir: env.MAIL_OUTBOX_DIR ?? '.data/outbox',
+    },
+    queues: {
+      transport: (env.QUEUE_TRANSPORT ?? (env.DYNAMODB_ENDPOINT ? 'local' : 'sqs')) === 'sqs' ? 'sqs' : 'local',
+      urls: env.CENTRUM_QUEUES ? (JSON.parse(env.CENTRUM_QUEUES) as RuntimeConfig['queues']['urls']) : {},
+      jobsDeadLetterUrl: env.JOBS_DEAD_LETTER_URL || undefined,
     },
   };
 }

@@ -1,72 +1,38 @@
-import { centresContract } from '#shared/centres/contract';
-import * as invitations from '#shared/centres/invitations';
-import type { Invitation } from '#shared/centres/repository';
-import { listInvitations, listLicences } from '#shared/centres/repository';
-import * as centres from '#shared/centres/service';
-import type { Item } from '#shared/db/table';
-import { stripKeys } from '#shared/db/table';
-import { createHttpHandler } from '#shared/http/handler';
-import { paged } from '#shared/http/paging';
-import { bearerAuthentication } from '#shared/identity/authenticate';
-import { authorize, licenceScope } from '#shared/identity/policy';
+import { bearerAuthentication, cursorKey } from '#contexts/identity';
+import { caseload } from '#contexts/patients';
+import { createHttpHandler } from '#shared/http/pipeline';
+import { getCentre, updateCentre } from './centre';
+import { acceptInvitation, createInvitation, listInvitations, resendInvitation, revokeInvitation } from './invitations';
+import { createLicence, getLicence, listLicences, revokeLicence, transferLicence, updateLicence } from './licences';
+import { centresRoutes } from './routes';
+import { signUp } from './sign-up';
+import { getMe, listStaff, listStaffAudit, updateStaffMember } from './staff';
 
-/** Centres: profile, staff, invitations and licences (P1, P2, P3). */
+/**
+ * The centres function. Its composition root: whether a practitioner still follows patients comes
+ * from the patients context through the caseload port (functions/centres/staff.ts), wired here.
+ */
 export const handler = createHttpHandler(
-  'centres',
-  centresContract,
+  centresRoutes,
+  { authenticators: { staff: bearerAuthentication }, cursorKey },
   {
-    getCentre: async ({ actor }) => ({ body: await centres.getCentre(actor) }),
-    updateCentre: async ({ actor, body }) => ({ body: await centres.updateCentre(actor, body) }),
-    listStaff: async ({ actor, query }) => ({
-      body: await paged(`staff:${actor.centreId}`, query.cursor, (start) =>
-        centres.listStaff(actor, query.limit, start),
-      ),
-    }),
-    listStaffAudit: async ({ actor, params, query }) => ({
-      body: await centres.staffAuditTrail(actor, params.userId, query.limit, query.cursor),
-    }),
-    updateStaffMember: async ({ actor, params, body }) => ({
-      body: await centres.updateStaffMember(actor, params.userId, body),
-    }),
-    createInvitation: async ({ actor, body }) => ({ body: await invitations.createInvitation(actor, body) }),
-    listInvitations: async ({ actor, query }) => {
-      authorize(actor, 'invitation:manage');
-      return {
-        body: await paged(
-          `invitations:${actor.centreId}`,
-          query.cursor,
-          (start) => listInvitations(actor.centreId, query.limit, start),
-          (item: Item) => invitations.publicInvitation(stripKeys(item) as unknown as Invitation),
-        ),
-      };
-    },
-    resendInvitation: async ({ actor, params }) => ({
-      body: await invitations.resendInvitation(actor, params.invitationId),
-    }),
-    revokeInvitation: async ({ actor, params }) => {
-      await invitations.revokeInvitation(actor, params.invitationId);
-      return {};
-    },
-    listLicences: async ({ actor, query }) => {
-      const own = licenceScope(actor) === 'own' ? actor.userId : undefined;
-      return {
-        body: await paged(`licences:${actor.centreId}:${own ?? '*'}`, query.cursor, (start) =>
-          listLicences(actor.centreId, own, query.limit, start),
-        ),
-      };
-    },
-    createLicence: async ({ actor, body }) => ({ body: await centres.createLicence(actor, body) }),
-    getLicence: async ({ actor, params }) => ({ body: await centres.getLicence(actor, params.licenceId) }),
-    updateLicence: async ({ actor, params, body }) => ({
-      body: await centres.updateLicenceFeatures(actor, params.licenceId, body.features, body.version),
-    }),
-    transferLicence: async ({ actor, params, body }) => ({
-      body: await centres.transferLicence(actor, params.licenceId, body.practitionerId, body.version),
-    }),
-    revokeLicence: async ({ actor, params }) => {
-      await centres.revokeLicence(actor, params.licenceId);
-      return {};
-    },
+    signUp: ({ body }) => signUp(body),
+    acceptInvitation: ({ body, origin }) => acceptInvitation(body, origin),
+    getMe: ({ principal }) => getMe(principal),
+    getCentre: ({ principal }) => getCentre(principal),
+    updateCentre: ({ principal, body }) => updateCentre(principal, body),
+    listStaff: ({ principal, query, cursors }) => listStaff(principal, query, cursors),
+    listStaffAudit: ({ principal, params, query, cursors }) => listStaffAudit(principal, params.userId, query, cursors),
+    updateStaffMember: ({ principal, params, body }) => updateStaffMember(principal, params.userId, body, caseload),
+    createInvitation: ({ principal, body }) => createInvitation(principal, body),
+    listInvitations: ({ principal, query, cursors }) => listInvitations(principal, query, cursors),
+    resendInvitation: ({ principal, params }) => resendInvitation(principal, params.invitationId),
+    revokeInvitation: ({ principal, params }) => revokeInvitation(principal, params.invitationId),
+    listLicences: ({ principal, query, cursors }) => listLicences(principal, query, cursors),
+    createLicence: ({ principal, body }) => createLicence(principal, body),
+    getLicence: ({ principal, params }) => getLicence(principal, params.licenceId),
+    updateLicence: ({ principal, params, body }) => updateLicence(principal, params.licenceId, body),
+    transferLicence: ({ principal, params, body }) => transferLicence(principal, params.licenceId, body),
+    revokeLicence: ({ principal, params }) => revokeLicence(principal, params.licenceId),
   },
-  { authenticate: bearerAuthentication },
 );

@@ -1,38 +1,27 @@
-import { createHttpHandler } from '#shared/http/handler';
-import { paged } from '#shared/http/paging';
-import { bearerAuthentication } from '#shared/identity/authenticate';
-import { identityContract } from '#shared/identity/contract';
-import { devices, signInEvents } from '#shared/identity/repository';
-import * as identity from '#shared/identity/service';
+import { membershipDirectory } from '#contexts/centres';
+import { createHttpHandler } from '#shared/http/pipeline';
+import { bearerAuthentication } from './authenticate';
+import { confirmTotpEnrolment, startTotpEnrolment } from './enrolment';
+import { listDevices, listSignIns } from './history';
+import { identityRoutes } from './routes';
+import { refreshSession, signIn, signOut, verifyMfa } from './sessions';
+import { cursorKey } from './signing-key';
 
-/** Identity: sign-up, sign-in with TOTP, sessions, the signed-in user (P1, P4). */
+/**
+ * The identity function. Its composition root: memberships come from the centres context through
+ * the directory port (functions/identity/memberships.ts), wired here and nowhere else.
+ */
 export const handler = createHttpHandler(
-  'identity',
-  identityContract,
+  identityRoutes,
+  { authenticators: { staff: bearerAuthentication }, cursorKey },
   {
-    signUp: async ({ body }) => ({ body: await identity.signUp(body) }),
-    signIn: async ({ body, meta }) => ({ body: await identity.signIn(body, meta) }),
-    verifyMfa: async ({ body, meta }) => ({ body: await identity.verifyMfa(body, meta) }),
-    refreshSession: async ({ body }) => ({ body: await identity.refreshSession(body) }),
-    signOut: async ({ body }) => {
-      await identity.signOut(body);
-      return {};
-    },
-    acceptInvitation: async ({ body, meta }) => ({ body: await identity.acceptInvitation(body, meta) }),
-    getMe: async ({ actor }) => ({ body: await identity.me(actor) }),
-    listSignIns: async ({ actor, query }) => ({
-      body: await paged(`sign-ins:${actor.userId}`, query.cursor, (start) =>
-        signInEvents(actor.userId, query.limit, start),
-      ),
-    }),
-    listDevices: async ({ actor, query }) => ({
-      body: await paged(`devices:${actor.userId}`, query.cursor, (start) => devices(actor.userId, query.limit, start)),
-    }),
-    startTotpEnrolment: async ({ actor }) => ({ body: await identity.startTotpEnrolment(actor) }),
-    confirmTotpEnrolment: async ({ actor, body }) => {
-      await identity.confirmTotpEnrolment(actor, body.code);
-      return {};
-    },
+    signIn: ({ body, origin }) => signIn(body, origin, membershipDirectory),
+    verifyMfa: ({ body, origin }) => verifyMfa(body, origin, membershipDirectory),
+    refreshSession: ({ body }) => refreshSession(body, membershipDirectory),
+    signOut: ({ body }) => signOut(body),
+    listSignIns: ({ principal, query, cursors }) => listSignIns(principal, query, cursors),
+    listDevices: ({ principal, query, cursors }) => listDevices(principal, query, cursors),
+    startTotpEnrolment: ({ principal }) => startTotpEnrolment(principal),
+    confirmTotpEnrolment: ({ principal, body }) => confirmTotpEnrolment(principal, body),
   },
-  { authenticate: bearerAuthentication },
 );

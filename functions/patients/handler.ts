@@ -1,34 +1,30 @@
-import { createHttpHandler } from '#shared/http/handler';
-import { bearerAuthentication } from '#shared/identity/authenticate';
-import { patientsContract } from '#shared/patients/contract';
-import * as patients from '#shared/patients/service';
+import { bearerAuthentication, cursorKey } from '#contexts/identity';
+import { createHttpHandler } from '#shared/http/pipeline';
+import { patientsRoutes } from './routes';
+import {
+  createPatient,
+  getPatient,
+  listPatientAudit,
+  listPatientHistory,
+  listPatients,
+  transferPatient,
+  updatePatient,
+} from './service';
 
-/** Patients: files, search, transfer, audit trail (R1, R4, R5 flag, P5). */
+/** The patients function. */
 export const handler = createHttpHandler(
-  'patients',
-  patientsContract,
+  patientsRoutes,
+  { authenticators: { staff: bearerAuthentication }, cursorKey },
   {
-    createPatient: async ({ actor, body, meta }) => ({
-      body: await patients.createPatient(actor, body, meta),
-    }),
-    listPatients: async ({ actor, query, meta }) => ({
-      body: await patients.listPatients(actor, query, meta),
-    }),
-    getPatient: async ({ actor, params, meta }) => ({
-      body: await patients.getPatient(actor, params.patientId, meta),
-    }),
-    updatePatient: async ({ actor, params, body, meta }) => ({
-      body: await patients.updatePatient(actor, params.patientId, body, meta),
-    }),
-    transferPatient: async ({ actor, params, body, meta }) => ({
-      body: await patients.transferPatient(actor, params.patientId, body, meta),
-    }),
-    listPatientHistory: async ({ actor, params, query, meta }) => ({
-      body: await patients.listTransfers(actor, params.patientId, query.limit, query.cursor, meta),
-    }),
-    listPatientAudit: async ({ actor, params, query, meta }) => ({
-      body: await patients.auditTrail(actor, params.patientId, query.limit, query.cursor, meta),
-    }),
+    createPatient: ({ principal, body, origin }) => createPatient(principal, body, origin),
+    listPatients: ({ principal, query, origin, cursors }) => listPatients(principal, query, origin, cursors),
+    getPatient: ({ principal, params, origin }) => getPatient(principal, params.patientId, origin),
+    updatePatient: ({ principal, params, body, origin }) => updatePatient(principal, params.patientId, body, origin),
+    transferPatient: ({ principal, params, body, origin }) =>
+      transferPatient(principal, params.patientId, body, origin),
+    listPatientHistory: ({ principal, params, query, origin, cursors }) =>
+      listPatientHistory(principal, params.patientId, query, origin, cursors),
+    listPatientAudit: ({ principal, params, query, origin, cursors }) =>
+      listPatientAudit(principal, params.patientId, query, origin, cursors),
   },
-  { authenticate: bearerAuthentication },
 );

@@ -1,18 +1,20 @@
+import { api } from '#functions/contexts';
 import { config } from '#shared/config';
-import { createHttpHandler } from '#shared/http/handler';
+import { createHttpHandler } from '#shared/http/pipeline';
 import { docsPage, openApiDocument } from '#shared/http/openapi';
-import { platformContract } from '#shared/platform/contract';
+import { createRouteMatcher } from '#shared/http/route-match';
+import { platformRoutes } from './routes';
 
-/** Health, OpenAPI document and reference page: public, no data access. */
-export const handler = createHttpHandler('platform', platformContract, {
-  health: async () => ({ body: { status: 'ok', stage: config.stage, time: new Date().toISOString() } }),
-  openapi: async () => ({ body: openApiDocument(), headers: { 'cache-control': 'public, max-age=300' } }),
-  docs: async () => ({
-    body: docsPage,
-    headers: {
-      'cache-control': 'public, max-age=300',
-      'content-security-policy':
-        "default-src 'self' https://cdn.jsdelivr.net; style-src 'self' 'unsafe-inline' https://cdn.jsdelivr.net https://fonts.googleapis.com; font-src https://fonts.gstatic.com https://cdn.jsdelivr.net; script-src 'self' https://cdn.jsdelivr.net; connect-src 'self'; img-src 'self' data: https:",
-    },
-  }),
-});
+/**
+ * Health, the OpenAPI document (of every context, from the edge) and the reference page; also
+ * API Gateway's `$default` route: an unknown path is a 404, a known one with another method a 405.
+ */
+export const handler = createHttpHandler(
+  platformRoutes,
+  { matchAnyRoute: createRouteMatcher(api.operations.map((o) => o.operation)) },
+  {
+    health: async () => ({ status: 'ok' as const, stage: config.stage, time: new Date().toISOString() }),
+    openapi: async () => openApiDocument(api.contexts),
+    docs: async () => docsPage,
+  },
+);

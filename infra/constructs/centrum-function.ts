@@ -1,18 +1,22 @@
-import { type RemovalPolicy, Validations } from 'aws-cdk-lib';
+import { type Duration, type RemovalPolicy, Validations } from 'aws-cdk-lib';
 import { Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
 import type { IKey } from 'aws-cdk-lib/aws-kms';
 import { Architecture, Runtime, Tracing } from 'aws-cdk-lib/aws-lambda';
 import { LogLevel, NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
 import { LogGroup, type RetentionDays } from 'aws-cdk-lib/aws-logs';
+import type { IQueue } from 'aws-cdk-lib/aws-sqs';
 import type { Construct } from 'constructs';
-import type { FunctionName } from '#shared/http/routes';
 import { lambdaBundle } from '../bundling';
-import type { FunctionSizing, StageSettings } from '../config';
-import { handlerEntry, lockFile, projectRoot } from '../paths';
+import type { StageSettings } from '../config';
+import { entryPath, lockFile, projectRoot } from '../paths';
 
-export interface CentrumFunctionProps extends FunctionSizing {
-  /** Bounded context; the code is `functions/<name>/handler.ts`, export `handler`. */
-  functionName: FunctionName;
+export interface CentrumFunctionProps {
+  /** `<context>` for its API function, `<context>-jobs` for its background one. */
+  functionName: string;
+  /** The module, relative to the repository: `functions/<context>/handler.ts` or `jobs.ts`, export `handler`. */
+  entry: string;
+  memorySize: number;
+  timeout: Duration;
   stage: string;
   logLevel: StageSettings['logLevel'];
   logRetention: RetentionDays;
@@ -21,6 +25,8 @@ export interface CentrumFunctionProps extends FunctionSizing {
   logEncryptionKey: IKey;
   /** Resource names/ARNs the handler needs (TABLE_NAME, BUCKET_NAME, JWT_SECRET_ARN, …). */
   environment: Record<string, string>;
+  /** Asynchronous invocations (schedules): failed events go here after `retryAttempts`. */
+  asyncFailures?: { deadLetterQueue: IQueue; retryAttempts: number };
 }
 
 /**
@@ -48,7 +54,7 @@ export class CentrumFunction extends NodejsFunction {
 
     super(scope, id, {
       description: `Centrum ${props.functionName} (${props.stage})`,
-      entry: handlerEntry(props.functionName),
+      entry: entryPath(props.entry),
       handler: 'handler',
       projectRoot,
       depsLockFilePath: lockFile,
@@ -59,6 +65,9 @@ export class CentrumFunction extends NodejsFunction {
       role,
       logGroup,
       tracing: Tracing.ACTIVE,
+      ...(props.asyncFailures
+        ? { deadLetterQueue: props.asyncFailures.deadLetterQueue, retryAttempts: props.asyncFailures.retryAttempts }
+        : {}),
       environment: {
         ...props.environment,
         STAGE: props.stage,
@@ -115,12 +124,16 @@ export class CentrumFunction extends NodejsFunction {
           'No reserved concurrency: it would be taken from the shared account pool and cap legitimate ' +
           'traffic per function. Load is bounded upstream by the HTTP API stage throttling (rate/burst per stage).',
       },
-      {
-        id: 'HIPAA.Security-LambdaDLQ',
-        reason:
-          'Only invoked synchronously by API Gateway; a dead-letter queue only applies to asynchronous ' +
-          'invocations. Failures are returned to the caller and logged.',
-      },
+      ...(props.asyncFailures
+        ? []
+        : [
+            {
+              id: 'HIPAA.Security-LambdaDLQ',
+              reason:
+                'Only invoked synchronously (API Gateway) or by an SQS event source mapping, whose queue has its ' +
+                'own dead-letter queue; a function dead-letter queue only applies to asynchronous invocations.',
+            },
+          ]),
       {
         id: 'HIPAA.Security-LambdaInsideVPC',
         reason:

@@ -16,18 +16,14 @@ import type { IKey } from 'aws-cdk-lib/aws-kms';
 import { LogGroup } from 'aws-cdk-lib/aws-logs';
 import type { IBucket } from 'aws-cdk-lib/aws-s3';
 import type { ISecret } from 'aws-cdk-lib/aws-secretsmanager';
+import { Topic } from 'aws-cdk-lib/aws-sns';
 import type { Construct } from 'constructs';
-import {
-  FALLBACK_ROUTE_KEY,
-  type FunctionName,
-  fallbackFunction,
-  functionNames,
-  routeKey,
-  routes,
-} from '#shared/http/routes';
+import { FALLBACK_CONTEXT, api as composition } from '#functions/contexts';
 import { corsPolicy } from '#shared/http/cors';
-import { type CentrumConfig, functionSizing } from '../config';
-import { CentrumFunction } from '../constructs/centrum-function';
+import { FALLBACK_ROUTE_KEY, routeKey } from '#shared/http/operation';
+import type { CentrumConfig } from '../config';
+import type { CentrumFunction } from '../constructs/centrum-function';
+import { ContextResources } from '../constructs/context-resources';
 import type { DataAccessPolicies } from './data-stack';
 
 export interface ApiStackProps extends StackProps {
@@ -42,29 +38,18 @@ export interface ApiStackProps extends StackProps {
   dataAccess: Record<keyof DataAccessPolicies, IManagedPolicy>;
 }
 
-/**
- * What each function may touch (least privilege). `Record<FunctionName, …>` forces a decision for
- * every new function. `platform` only serves /health, /openapi.json and /docs: no data, no tokens.
- */
-const access: Record<FunctionName, readonly (keyof DataAccessPolicies)[]> = {
-  platform: [],
-  identity: ['table', 'jwtSecret'],
-  centres: ['table', 'jwtSecret'],
-  patients: ['table', 'jwtSecret', 'documents'],
-};
-
-/** Functions that send e-mail (staff invitations) through SES. */
-const sendsEmail: readonly FunctionName[] = ['centres'];
-
-const pascal = (name: string) => name.charAt(0).toUpperCase() + name.slice(1);
+const pascal = (name: string) => name.replace(/(^|-)([a-z])/g, (_m, _dash, c: string) => c.toUpperCase());
 
 /**
- * Stateless: one Lambda function per bounded context and one HTTP API route per entry of the route
- * table (shared/http/routes.ts). No API Gateway authorizer: every handler verifies the access token
- * itself, so the same code path runs locally (scripts/start.ts) and deployed.
+ * Stateless: for every bounded context listed at the edge (functions/contexts.ts) its functions,
+ * schedules and queues (infra/constructs/context-resources.ts), and one HTTP API route per declared
+ * operation. No API Gateway authorizer: every handler verifies the access token itself, so the same
+ * code path runs locally (scripts/start.ts) and deployed.
  */
 export class ApiStack extends Stack {
-  readonly functions: Record<FunctionName, CentrumFunction>;
+  /** Each context's resources, by context name. */
+  readonly contexts = new Map<string, ContextResources>();
+  readonly alarmTopic: Topic;
   readonly api: HttpApi;
   readonly apiStage: HttpStage;
 
@@ -96,28 +81,33 @@ export class ApiStack extends Stack {
       ],
     });
 
-    const functions = {} as Record<FunctionName, CentrumFunction>;
-    for (const name of functionNames) {
-      const fn = new CentrumFunction(this, `${pascal(name)}Function`, {
-        functionName: name,
-        stage: config.stage,
-        ...functionSizing[name],
-        logLevel: settings.logLevel,
-        logRetention: settings.logRetention,
-        logRemovalPolicy: settings.logRemovalPolicy,
-        logEncryptionKey: key,
-        environment: {
-          TABLE_NAME: table.tableName,
-          BUCKET_NAME: documentsBucket.bucketName,
-          JWT_SECRET_ARN: jwtSecret.secretArn,
-          ...(sendsEmail.includes(name) ? mailEnvironment : {}),
-        },
-      });
-      for (const kind of access[name]) fn.executionRole.addManagedPolicy(dataAccess[kind]);
-      if (sendsEmail.includes(name)) fn.executionRole.addManagedPolicy(sendEmail);
-      functions[name] = fn;
+    // Alarms of the background work (dead letters, queues falling behind); subscribe on-call to it.
+    this.alarmTopic = new Topic(this, 'AlarmTopic', {
+      displayName: `Centrum ${config.stage} alarms`,
+      masterKey: key,
+      enforceSSL: true,
+    });
+
+    for (const context of composition.contexts) {
+      this.contexts.set(
+        context.name,
+        new ContextResources(this, pascal(context.name), {
+          context,
+          stage: config.stage,
+          settings,
+          key,
+          environment: {
+            TABLE_NAME: table.tableName,
+            BUCKET_NAME: documentsBucket.bucketName,
+            JWT_SECRET_ARN: jwtSecret.secretArn,
+          },
+          dataAccess,
+          mail: { policy: sendEmail, environment: mailEnvironment },
+          alarms: this.alarmTopic,
+        }),
+      );
     }
-    this.functions = functions;
+    const cors = corsPolicy(composition.operations.map((o) => o.operation));
 
     this.api = new HttpApi(this, 'HttpApi', {
       apiName: `centrum-${config.stage}`,
@@ -129,10 +119,10 @@ export class ApiStack extends Stack {
         ? {
             corsPreflight: {
               allowOrigins: settings.allowedOrigins,
-              allowHeaders: corsPolicy.allowHeaders,
-              allowMethods: corsPolicy.allowMethods.map((method) => CorsHttpMethod[method]),
-              exposeHeaders: corsPolicy.exposeHeaders,
-              maxAge: Duration.seconds(corsPolicy.maxAgeSeconds),
+              allowHeaders: cors.allowHeaders,
+              allowMethods: cors.allowMethods.map((method) => CorsHttpMethod[method as keyof typeof CorsHttpMethod]),
+              exposeHeaders: cors.exposeHeaders,
+              maxAge: Duration.seconds(cors.maxAgeSeconds),
               allowCredentials: false,
             },
           }
@@ -170,28 +160,31 @@ export class ApiStack extends Stack {
       },
     });
 
-    // One integration per function, one invoke permission per function (not per route).
-    const integrations = Object.fromEntries(
-      functionNames.map((name) => [
-        name,
-        new HttpLambdaIntegration(`${pascal(name)}Integration`, functions[name], {
-          scopePermissionToRoute: false,
-        }),
-      ]),
-    ) as Record<FunctionName, HttpLambdaIntegration>;
+    // One integration per API function, one invoke permission per function (not per route).
+    const integrations = new Map<string, HttpLambdaIntegration>();
+    const integrationOf = (context: string) => {
+      const fn: CentrumFunction | undefined = this.contexts.get(context)?.api;
+      if (!fn) throw new Error(`${context} has routes but no API function`);
+      let integration = integrations.get(context);
+      if (!integration) {
+        integration = new HttpLambdaIntegration(`${pascal(context)}Integration`, fn, { scopePermissionToRoute: false });
+        integrations.set(context, integration);
+      }
+      return integration;
+    };
 
-    for (const route of routes) {
-      const httpRoute = new HttpRoute(this, `Route${pascal(route.operationId)}`, {
+    for (const { context, operation } of composition.operations) {
+      const httpRoute = new HttpRoute(this, `Route${pascal(operation.operationId)}`, {
         httpApi: this.api,
-        routeKey: HttpRouteKey.with(route.path, HttpMethod[route.method]),
-        integration: integrations[route.function],
+        routeKey: HttpRouteKey.with(operation.path, HttpMethod[operation.method]),
+        integration: integrationOf(context),
       });
       const reason =
-        route.auth === 'staff'
-          ? `${routeKey(route)} requires a staff access token, verified by the ${route.function} handler ` +
-            '(signature, issuer, audience, expiry) with the same code that runs locally. An API Gateway ' +
-            'JWT/Cognito authorizer would be a second, deployed-only check that local runs never exercise.'
-          : `${routeKey(route)} is public by design (auth: 'public' in shared/http/routes.ts).`;
+        operation.auth === 'public'
+          ? `${routeKey(operation)} is public by design (auth: 'public' in functions/${context}/routes.ts).`
+          : `${routeKey(operation)} requires ${operation.auth} credentials, verified by the ${context} handler ` +
+            "(the pipeline's authenticator for its kind) with the same code that runs locally. An API Gateway " +
+            'authorizer would be a second, deployed-only check that local runs never exercise.';
       Validations.of(httpRoute).acknowledge({ id: 'AwsSolutions-APIG4', reason }, { id: 'AwsSolutions-COG4', reason });
     }
 
@@ -200,7 +193,7 @@ export class ApiStack extends Stack {
     const fallback = new HttpRoute(this, 'RouteDefault', {
       httpApi: this.api,
       routeKey: HttpRouteKey.DEFAULT,
-      integration: integrations[fallbackFunction],
+      integration: integrationOf(FALLBACK_CONTEXT),
     });
     const fallbackReason = `${FALLBACK_ROUTE_KEY} only answers 404/405 problems (no data, no token needed).`;
     Validations.of(fallback).acknowledge(

@@ -1,10 +1,11 @@
 import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
+import { api, FALLBACK_CONTEXT } from '#functions/contexts';
 import { corsPolicy } from '#shared/http/cors';
+import { FALLBACK_ROUTE_KEY, routeKey } from '#shared/http/operation';
 import { problemResponse } from '#shared/http/problem';
-import { matchRoute } from '#shared/http/route-match';
-import { FALLBACK_ROUTE_KEY, type FunctionName, fallbackFunction, routeKey } from '#shared/http/routes';
+import { createRouteMatcher } from '#shared/http/route-match';
 
 /**
  * The local stand-in for API Gateway (HTTP API, payload 2.0): matches a request against the
@@ -16,7 +17,12 @@ export type LambdaHttpHandler = (
   event: APIGatewayProxyEventV2,
   context: Context,
 ) => Promise<APIGatewayProxyStructuredResultV2>;
-export type Handlers = Record<FunctionName, LambdaHttpHandler>;
+/** The API function of each context, by context name. */
+export type Handlers = Record<string, LambdaHttpHandler>;
+
+const operations = api.operations.map((o) => o.operation);
+const matchRoute = createRouteMatcher(operations);
+const corsRules = corsPolicy(operations);
 
 /** API Gateway's own payload limit. */
 const MAX_PAYLOAD_BYTES = 10 * 1024 * 1024;
@@ -47,14 +53,14 @@ export interface RawRequest {
   sourceIp: string;
 }
 
-/** Builds the API Gateway v2 event for a request, and says which function serves it. */
-export function toEvent(req: RawRequest): { event: APIGatewayProxyEventV2; fn: FunctionName } {
+/** Builds the API Gateway v2 event for a request, and says which context's function serves it. */
+export function toEvent(req: RawRequest): { event: APIGatewayProxyEventV2; fn: string } {
   const url = new URL(req.url, 'http://localhost');
   const requestId = randomUUID();
   const match = matchRoute(req.method, url.pathname);
   // No route: API Gateway's $default route, served by the fallback function (404/405 problems).
-  const key = match.route ? routeKey(match.route) : FALLBACK_ROUTE_KEY;
-  const fn = match.route ? match.route.function : fallbackFunction;
+  const key = match.operation ? routeKey(match.operation) : FALLBACK_ROUTE_KEY;
+  const fn = match.operation ? api.contextOf(match.operation.operationId)! : FALLBACK_CONTEXT;
   const headers: Record<string, string> = {};
   for (const [name, value] of Object.entries(req.headers)) {
     if (value !== undefined) headers[name.toLowerCase()] = Array.isArray(value) ? value.join(',') : value;
@@ -71,7 +77,7 @@ export function toEvent(req: RawRequest): { event: APIGatewayProxyEventV2; fn: F
     rawQueryString: url.search.slice(1),
     headers,
     ...(Object.keys(query).length ? { queryStringParameters: query } : {}),
-    ...(match.route && Object.keys(match.pathParameters).length ? { pathParameters: match.pathParameters } : {}),
+    ...(match.operation && Object.keys(match.pathParameters).length ? { pathParameters: match.pathParameters } : {}),
     requestContext: {
       accountId: '000000000000',
       apiId: 'local',
@@ -99,10 +105,9 @@ export function toEvent(req: RawRequest): { event: APIGatewayProxyEventV2; fn: F
 /** Calls the handler for a raw request, as API Gateway would. */
 export async function invoke(handlers: Handlers, req: RawRequest): Promise<APIGatewayProxyStructuredResultV2> {
   const built = toEvent(req);
-  const result = await handlers[built.fn](
-    built.event,
-    lambdaContext(`centrum-${built.fn}`, built.event.requestContext.requestId),
-  );
+  const handler = handlers[built.fn];
+  if (!handler) throw new Error(`No handler loaded for ${built.fn}`);
+  const result = await handler(built.event, lambdaContext(`centrum-${built.fn}`, built.event.requestContext.requestId));
   return result;
 }
 
@@ -149,7 +154,7 @@ function corsHeaders(req: IncomingMessage, allowedOrigins: readonly string[]): R
   if (!origin || !allowedOrigins.includes(origin)) return {};
   return {
     'access-control-allow-origin': origin,
-    'access-control-expose-headers': corsPolicy.exposeHeaders.join(','),
+    'access-control-expose-headers': corsRules.exposeHeaders.join(','),
     vary: 'origin',
   };
 }
@@ -168,9 +173,9 @@ export function createLocalServer(handlers: Handlers, options: { allowedOrigins?
       if (isPreflight(req) && cors['access-control-allow-origin']) {
         res.writeHead(204, {
           ...cors,
-          'access-control-allow-methods': corsPolicy.allowMethods.join(','),
-          'access-control-allow-headers': corsPolicy.allowHeaders.join(','),
-          'access-control-max-age': String(corsPolicy.maxAgeSeconds),
+          'access-control-allow-methods': corsRules.allowMethods.join(','),
+          'access-control-allow-headers': corsRules.allowHeaders.join(','),
+          'access-control-max-age': String(corsRules.maxAgeSeconds),
         });
         res.end();
         return;
@@ -206,18 +211,11 @@ export function createLocalServer(handlers: Handlers, options: { allowedOrigins?
   });
 }
 
-/** The deployed handlers, imported lazily so that configuration is read after the env is set. */
+/** The deployed API handlers of every context, imported lazily so that configuration is read after the env is set. */
 export async function loadHandlers(): Promise<Handlers> {
-  const [platform, identity, centres, patients] = await Promise.all([
-    import('#functions/platform/handler'),
-    import('#functions/identity/handler'),
-    import('#functions/centres/handler'),
-    import('#functions/patients/handler'),
-  ]);
-  return {
-    platform: platform.handler as unknown as LambdaHttpHandler,
-    identity: identity.handler as unknown as LambdaHttpHandler,
-    centres: centres.handler as unknown as LambdaHttpHandler,
-    patients: patients.handler as unknown as LambdaHttpHandler,
-  };
+  const withApi = api.contexts.filter((c) => c.api);
+  const modules = await Promise.all(
+    withApi.map((c) => import(`../../functions/${c.name}/handler.ts`) as Promise<{ handler: unknown }>),
+  );
+  return Object.fromEntries(withApi.map((c, i) => [c.name, modules[i]!.handler as LambdaHttpHandler]));
 }

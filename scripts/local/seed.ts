@@ -1,5 +1,5 @@
-import type { RequestMeta } from '#shared/http/contract';
-import type { Actor, Role } from '#shared/identity/actor';
+import type { Actor, Role } from '#shared/access/actor';
+import type { Origin } from '#shared/origin';
 
 /**
  * The demo centre, created through the domain services (the same code the API runs). Each step
@@ -46,7 +46,7 @@ export interface SeedResult {
   managerTotpSecret: string | undefined;
 }
 
-const meta: RequestMeta = { requestId: 'seed', sourceIp: '127.0.0.1', userAgent: 'centrum-seed', path: '/seed' };
+const origin: Origin = { requestId: 'seed', sourceIp: '127.0.0.1', userAgent: 'centrum-seed' };
 
 export async function seedDemo(): Promise<SeedResult> {
   const steps: string[] = [];
@@ -60,7 +60,8 @@ export async function seedDemo(): Promise<SeedResult> {
 
 /** Sign-up is one transaction (credential, user, centre, membership): there or not at all. */
 async function ensureManagerAndCentre(steps: string[]) {
-  const { findCredential, membershipsOfUser } = await import('#shared/identity/repository');
+  const { findCredential } = await import('#functions/identity/repository');
+  const { membershipsOfUser } = await import('#functions/centres/repository');
   const existing = await findCredential(DEMO.manager.email);
   if (existing) {
     const memberships = await membershipsOfUser(existing.userId);
@@ -68,8 +69,8 @@ async function ensureManagerAndCentre(steps: string[]) {
     if (!membership) throw new Error(`The demo manager ${DEMO.manager.email} has no centre`);
     return { manager: actor(existing.userId, membership.centreId, 'manager'), managerTotpSecret: existing.totpSecret };
   }
-  const identity = await import('#shared/identity/service');
-  const signUp = await identity.signUp({
+  const { signUp: signUpCentre } = await import('#functions/centres/sign-up');
+  const signUp = await signUpCentre({
     centre: {
       kind: 'centre',
       name: DEMO.centreName,
@@ -103,22 +104,22 @@ async function ensureStaff(
   servedPractitionerIds: string[],
   steps: string[],
 ) {
-  const { findCredential, findMembership } = await import('#shared/identity/repository');
+  const { findCredential } = await import('#functions/identity/repository');
+  const { findMembership } = await import('#functions/centres/repository');
   const credential = await findCredential(person.email);
   const membership = credential && (await findMembership(manager.centreId, credential.userId));
   if (credential && membership) return { userId: credential.userId };
 
-  const { issueInvitation, revokeInvitation } = await import('#shared/centres/invitations');
-  const { listInvitations } = await import('#shared/centres/repository');
-  const invitations = await listInvitations(manager.centreId, 100);
-  for (const stale of invitations.items) {
+  const { acceptInvitation, issueInvitation, revokeInvitation } = await import('#functions/centres/invitations');
+  const { invitationFromItem, invitationsPage } = await import('#functions/centres/repository');
+  const invitations = (await invitationsPage(manager.centreId, 100)).items.map(invitationFromItem);
+  for (const stale of invitations) {
     if (stale.email === person.email && stale.status === 'pending') {
-      await revokeInvitation(manager, String(stale.invitationId));
+      await revokeInvitation(manager, stale.invitationId);
     }
   }
-  const identity = await import('#shared/identity/service');
   const invitation = await issueInvitation(manager, { email: person.email, role, servedPractitionerIds });
-  const accepted = await identity.acceptInvitation({
+  const accepted = await acceptInvitation({
     token: invitation.token,
     password: DEMO.password,
     firstName: person.firstName,
@@ -129,18 +130,18 @@ async function ensureStaff(
 }
 
 async function ensureLicence(manager: Actor, practitionerId: string, steps: string[]) {
-  const { listLicences } = await import('#shared/centres/repository');
-  const held = await listLicences(manager.centreId, practitionerId, 1);
+  const { licencesPage } = await import('#functions/centres/repository');
+  const held = await licencesPage(manager.centreId, practitionerId, 1);
   if (held.items.length > 0) return;
-  const centres = await import('#shared/centres/service');
-  await centres.createLicence(manager, { practitionerId });
+  const { createLicence } = await import('#functions/centres/licences');
+  await createLicence(manager, { practitionerId });
   steps.push('licence');
 }
 
 /** Each demo patient once, recognised by name and birth date among the practitioner's patients. */
 async function ensurePatients(practitioner: Actor, steps: string[]) {
-  const { queryPatients } = await import('#shared/patients/repository');
-  const patients = await import('#shared/patients/service');
+  const { queryPatients } = await import('#functions/patients/repository');
+  const patients = await import('#functions/patients/service');
   for (const patient of DEMO.patients) {
     const sameName = await queryPatients(
       {
@@ -175,7 +176,7 @@ async function ensurePatients(practitioner: Actor, steps: string[]) {
               ]
             : [],
       },
-      meta,
+      origin,
     );
     steps.push(`patient ${patient.firstName} ${patient.lastName}`);
   }

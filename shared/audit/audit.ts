@@ -1,9 +1,10 @@
 import { tableName } from '#shared/db/client';
 import { keys } from '#shared/db/keys';
 import { type Item, putItem, queryCollection, queryIndex, type TransactItem } from '#shared/db/table';
-import type { RequestMeta } from '#shared/http/contract';
-import type { Actor } from '#shared/identity/actor';
+import type { Actor } from '#shared/access/actor';
+import type { AuditEventView } from '#shared/audit/schemas';
 import { newId } from '#shared/ids';
+import type { Origin } from '#shared/origin';
 
 /**
  * The audit trail of health data (P5): who (user, role), when, what (action, patient, field
@@ -28,11 +29,11 @@ export interface AuditEvent {
   fields?: string[];
 }
 
-function auditItem(actor: Actor, meta: RequestMeta, event: AuditEvent): Item {
+function auditItem(actor: Actor, origin: Origin, event: AuditEvent): Item {
   const eventId = newId();
   const partition = event.patientId
     ? keys.patientAudit(actor.centreId, event.patientId, eventId)
-    : { pk: `CENTRE#${actor.centreId}#AUDIT#LISTS`, sk: eventId };
+    : keys.listAudit(actor.centreId, eventId);
   return {
     ...partition,
     ...keys.userAuditIndex(actor.centreId, actor.userId, eventId),
@@ -42,21 +43,21 @@ function auditItem(actor: Actor, meta: RequestMeta, event: AuditEvent): Item {
     at: new Date().toISOString(),
     actorId: actor.userId,
     actorRole: actor.role,
-    requestId: meta.requestId,
-    sourceIp: meta.sourceIp,
-    userAgent: meta.userAgent,
+    requestId: origin.requestId,
+    sourceIp: origin.sourceIp,
+    userAgent: origin.userAgent,
     ...event,
   };
 }
 
 /** For writes: part of the same transaction as the change it records. */
-export function auditPut(actor: Actor, meta: RequestMeta, event: AuditEvent): TransactItem {
-  return { Put: { TableName: tableName, Item: auditItem(actor, meta, event) } };
+export function auditPut(actor: Actor, origin: Origin, event: AuditEvent): TransactItem {
+  return { Put: { TableName: tableName, Item: auditItem(actor, origin, event) } };
 }
 
 /** For reads: recorded once the read succeeded. */
-export async function recordRead(actor: Actor, meta: RequestMeta, event: AuditEvent) {
-  await putItem(auditItem(actor, meta, event));
+export async function recordRead(actor: Actor, origin: Origin, event: AuditEvent) {
+  await putItem(auditItem(actor, origin, event));
 }
 
 export const patientAuditTrail = (centreId: string, patientId: string, limit: number, startKey?: Item) =>
@@ -65,3 +66,21 @@ export const patientAuditTrail = (centreId: string, patientId: string, limit: nu
 /** Everything a staff member did with patient data, latest first, lists and searches included. */
 export const userAuditTrail = (centreId: string, userId: string, limit: number, startKey?: Item) =>
   queryIndex('gsi1', keys.userAuditPartition(centreId, userId), '', { limit, startKey, newestFirst: true });
+
+/** An audit item as the API shows it (shared/audit/schemas.ts): exactly the documented fields. */
+export function auditEventOf(item: Item): AuditEventView {
+  const e = item as Item & AuditEventView;
+  return {
+    eventId: e.eventId,
+    at: e.at,
+    action: e.action,
+    actorId: e.actorId,
+    actorRole: e.actorRole,
+    requestId: e.requestId,
+    sourceIp: e.sourceIp,
+    userAgent: e.userAgent,
+    ...(e.patientId !== undefined ? { patientId: e.patientId } : {}),
+    ...(e.patientIds !== undefined ? { patientIds: e.patientIds } : {}),
+    ...(e.fields !== undefined ? { fields: e.fields } : {}),
+  };
+}

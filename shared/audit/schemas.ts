@@ -15,3 +15,4 @@ export const auditEventSchema = z.object({
   patientIds: z.array(ulidSchema).optional().describe('For a list or search: the patients it returned'),
   fields: z.array(z.string()).optional().describe('Names of the fields written (never their values)'),
 });
+export type AuditEventView = z.infer<typeof auditEventSchema>;

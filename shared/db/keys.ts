@@ -101,6 +101,8 @@ export const keys = {
     sk: eventId,
   }),
   patientAuditPartition: (centreId: string, patientId: string) => `${C(centreId)}#AUDIT#PATIENT#${patientId}`,
+  /** Audit of a list or search read (no single patient): the patient ids it returned are on the item. */
+  listAudit: (centreId: string, eventId: string): TableKey => ({ pk: `${C(centreId)}#AUDIT#LISTS`, sk: eventId }),
   /** gsi1: audit trail of a user (time-ordered). */
   userAuditIndex: (centreId: string, userId: string, eventId: string) => ({
     gsi1pk: `${C(centreId)}#AUDIT#USER#${userId}`,

@@ -1,16 +1,25 @@
-import { routes } from '#shared/http/routes';
+import type { OperationSpec } from '#shared/http/operation';
 
 /**
  * Browser access to the API (CORS) for the staff and patient front ends. One policy, applied by
  * API Gateway when deployed (infra/stacks/api-stack.ts) and by the local adapter locally. Tokens
  * travel in the Authorization header, never in cookies, so credentials are not allowed.
  */
-export const corsPolicy = {
-  allowHeaders: ['authorization', 'content-type'],
-  allowMethods: [...new Set(routes.map((r) => r.method))].sort(),
-  exposeHeaders: ['x-request-id', 'retry-after', 'allow'],
-  maxAgeSeconds: 600,
-};
+export interface CorsPolicy {
+  allowHeaders: string[];
+  allowMethods: string[];
+  exposeHeaders: string[];
+  maxAgeSeconds: number;
+}
+
+export function corsPolicy(operations: readonly Pick<OperationSpec, 'method'>[]): CorsPolicy {
+  return {
+    allowHeaders: ['authorization', 'content-type'],
+    allowMethods: [...new Set(operations.map((o) => o.method))].sort(),
+    exposeHeaders: ['x-request-id', 'retry-after', 'allow'],
+    maxAgeSeconds: 600,
+  };
+}
 
 /**
  * Parses a comma-separated list of allowed origins. Each must be an https origin, or http on

@@ -1,22 +1,20 @@
 import * as z from 'zod';
-import { centresContract } from '#shared/centres/contract';
-import type { OperationContract } from '#shared/http/contract';
-import { type RouteDefinition, routes } from '#shared/http/routes';
-import { identityContract } from '#shared/identity/contract';
-import { patientsContract } from '#shared/patients/contract';
-import { platformContract } from '#shared/platform/contract';
+import type { DynamoCommand } from '#shared/db/budget';
+import type { DomainStatus, OperationSpec } from '#shared/http/operation';
 import { problemSchema } from '#shared/schemas';
 
 /**
- * The OpenAPI 3.1 document, generated from the route table and the very zod schemas the
- * handlers validate with (zod's own JSON Schema output, draft 2020-12 as OpenAPI 3.1 uses).
+ * The OpenAPI 3.1 document, generated from the contexts' operation declarations and the very zod
+ * schemas the pipeline validates with (zod's own JSON Schema output, draft 2020-12 as OpenAPI 3.1
+ * uses). Every status an operation can answer is listed: the ones its own rules give (declared
+ * beside it) and the ones the pipeline gives every route of its kind. Tests validate every answer
+ * they see against this document, so the two cannot drift apart.
  */
-const contracts: Record<string, OperationContract> = {
-  ...platformContract,
-  ...identityContract,
-  ...centresContract,
-  ...patientsContract,
-};
+export interface DocumentedContext {
+  name: string;
+  summary: string;
+  routes: readonly OperationSpec[];
+}
 
 type JsonSchema = Record<string, unknown>;
 
@@ -40,72 +38,118 @@ function parameters(schema: z.ZodObject | undefined, where: 'path' | 'query') {
   }));
 }
 
-const problem = (description: string) => ({
+const requestIdHeader = { 'x-request-id': { $ref: '#/components/headers/RequestId' } };
+const retryHeaders = { ...requestIdHeader, 'retry-after': { $ref: '#/components/headers/RetryAfter' } };
+
+const problem = (description: string, headers: Record<string, unknown> = requestIdHeader) => ({
   description,
+  headers,
   content: { 'application/problem+json': { schema: { $ref: '#/components/schemas/Problem' } } },
 });
 
-function operation(route: RouteDefinition) {
-  const contract = contracts[route.operationId];
-  if (!contract) throw new Error(`No contract for ${route.operationId}`);
-  const status = String(contract.successStatus ?? 200);
-  const success =
-    status === '204'
-      ? { description: 'Done' }
-      : contract.produces
-        ? {
-            description: 'OK',
-            content: { [contract.produces.split(';')[0]!]: { schema: { type: 'string' } } },
-          }
-        : {
-            description: 'OK',
-            content: {
-              'application/json': { schema: contract.response ? schemaOf(contract.response, 'output') : {} },
-            },
-          };
-  const responses: Record<string, unknown> = { [status]: success };
-  if (contract.body || contract.query || contract.params)
-    responses['400'] = problem('Invalid request: the failing fields are listed');
-  if (route.auth === 'staff') {
-    responses['401'] = problem('Missing, invalid or expired access token');
-    responses['403'] = problem('The role does not allow this action');
+const writes: DynamoCommand[] = ['TransactWriteItems', 'UpdateItem'];
+
+/** Every status an operation may answer, with what it means there. */
+export function documentedStatuses(operation: OperationSpec): Record<string, string> {
+  const own: Partial<Record<DomainStatus, string>> = operation.errors ?? {};
+  const statuses: Record<string, string> = {
+    [String(operation.successStatus ?? 200)]: 'Success',
+    400: 'Invalid request: the failing fields are listed (also an unexpected query parameter or body)',
+  };
+  const add = (status: number, generic: string | undefined) => {
+    const text = [own[status as DomainStatus], generic].filter(Boolean).join('; ');
+    if (text) statuses[status] = text;
+  };
+  const authenticated = operation.auth !== 'public';
+  add(401, authenticated ? `Missing or invalid credentials (${operation.auth} route)` : undefined);
+  add(
+    403,
+    operation.auth === 'staff' || operation.auth === 'patient' ? 'The role does not allow this action' : undefined,
+  );
+  add(404, operation.path.includes('{') ? 'Not found (or belongs to another centre)' : undefined);
+  add(
+    409,
+    Object.keys(operation.budget).some((c) => writes.includes(c as DynamoCommand))
+      ? 'Another request changed the same data at the same moment (`concurrent_modification`): retry'
+      : undefined,
+  );
+  statuses[413] = 'The body is larger than 64 KB';
+  if (operation.body) statuses[415] = 'The body is not application/json';
+  add(422, undefined);
+  add(429, undefined);
+  statuses[500] = 'Unexpected error (quote the request id)';
+  if (Object.keys(operation.budget).length > 0)
+    statuses[503] = 'The database is busy (`service_busy`): retry after Retry-After';
+  return statuses;
+}
+
+function successResponse(operation: OperationSpec) {
+  const status = String(operation.successStatus ?? 200);
+  if (status === '204') return { description: 'Done', headers: requestIdHeader };
+  if (operation.produces) {
+    return {
+      description: 'OK',
+      headers: requestIdHeader,
+      content: { [operation.produces.split(';')[0]!]: { schema: { type: 'string' } } },
+    };
   }
-  if (route.path.includes('{')) responses['404'] = problem('Not found (or belongs to another centre)');
-  if (route.method !== 'GET')
-    responses['409'] = problem('Conflict (stale version, duplicate; `concurrent_modification`: retry)');
-  if (route.operationId === 'signIn' || route.operationId === 'verifyMfa')
-    responses['429'] = problem('Too many attempts');
-  responses['500'] = problem('Unexpected error (quote the request id)');
-  if (route.function !== 'platform') responses['503'] = problem('Busy (`service_busy`): retry after Retry-After');
   return {
-    operationId: route.operationId,
-    summary: route.summary,
-    tags: [route.function],
-    ...(route.auth === 'staff' ? { security: [{ bearerAuth: [] }] } : { security: [] }),
-    parameters: [...parameters(contract.params, 'path'), ...parameters(contract.query, 'query')],
-    ...(contract.body
+    description: 'OK',
+    headers: requestIdHeader,
+    content: {
+      'application/json': { schema: operation.response ? schemaOf(operation.response, 'output') : {} },
+    },
+  };
+}
+
+const security: Record<OperationSpec['auth'], unknown[]> = {
+  public: [],
+  staff: [{ bearerAuth: [] }],
+  patient: [{ patientBearer: [] }],
+  webhook: [{ providerSignature: [] }],
+};
+
+function operationObject(context: string, operation: OperationSpec) {
+  const success = String(operation.successStatus ?? 200);
+  const responses: Record<string, unknown> = {};
+  for (const [status, description] of Object.entries(documentedStatuses(operation))) {
+    responses[status] =
+      status === success
+        ? successResponse(operation)
+        : problem(description, ['409', '429', '503'].includes(status) ? retryHeaders : requestIdHeader);
+  }
+  return {
+    operationId: operation.operationId,
+    summary: operation.summary,
+    tags: [context],
+    security: security[operation.auth],
+    parameters: [...parameters(operation.params, 'path'), ...parameters(operation.query, 'query')],
+    ...(operation.body
       ? {
           requestBody: {
             required: true,
-            content: { 'application/json': { schema: schemaOf(contract.body, 'input') } },
+            content: { 'application/json': { schema: schemaOf(operation.body, 'input') } },
           },
         }
       : {}),
     responses,
-    'x-dynamodb-budget': route.budget,
+    'x-dynamodb-budget': operation.budget,
   };
 }
 
-let cached: JsonSchema | undefined;
+const cache = new WeakMap<readonly DocumentedContext[], JsonSchema>();
 
-export function openApiDocument(): JsonSchema {
+export function openApiDocument(contexts: readonly DocumentedContext[]): JsonSchema {
+  const cached = cache.get(contexts);
   if (cached) return cached;
   const paths: Record<string, Record<string, unknown>> = {};
-  for (const route of routes) {
-    paths[route.path] ??= {};
-    paths[route.path]![route.method.toLowerCase()] = operation(route);
+  for (const context of contexts) {
+    for (const operation of context.routes) {
+      paths[operation.path] ??= {};
+      paths[operation.path]![operation.method.toLowerCase()] = operationObject(context.name, operation);
+    }
   }
-  cached = {
+  const document: JsonSchema = {
     openapi: '3.1.0',
     info: {
       title: 'Centrum API',
@@ -115,13 +159,28 @@ export function openApiDocument(): JsonSchema {
     },
     servers: [{ url: '/' }],
     security: [{ bearerAuth: [] }],
+    tags: contexts.filter((c) => c.routes.length > 0).map((c) => ({ name: c.name, description: c.summary })),
     paths,
     components: {
-      securitySchemes: { bearerAuth: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT' } },
+      securitySchemes: {
+        bearerAuth: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT', description: 'Staff access token' },
+        patientBearer: { type: 'http', scheme: 'bearer', description: 'Patient portal session token' },
+        providerSignature: {
+          type: 'apiKey',
+          in: 'header',
+          name: 'x-centrum-signature',
+          description: "A payment or messaging provider's signature over the exact raw body (no token)",
+        },
+      },
+      headers: {
+        RequestId: { description: 'Correlation id of the request (quote it to support)', schema: { type: 'string' } },
+        RetryAfter: { description: 'Seconds to wait before retrying', schema: { type: 'string' } },
+      },
       schemas: { Problem: schemaOf(problemSchema, 'output') },
     },
   };
-  return cached;
+  cache.set(contexts, document);
+  return document;
 }
 
 /**

@@ -1,45 +1,41 @@
-import { type RouteDefinition, routes } from '#shared/http/routes';
+import type { OperationSpec } from '#shared/http/operation';
 
 /**
- * Matches a method and path against the route table, as API Gateway does: `{name}` matches one
- * path segment. Used by the local adapter to route, and by the fallback (`$default`) route to tell
- * an unknown path (404) from a known path with another method (405).
+ * Matches a method and path against a list of operations, as API Gateway does: `{name}` matches
+ * one path segment. Used by the local adapter to route, and by the fallback (`$default`) route to
+ * tell an unknown path (404) from a known path with another method (405).
  */
-interface CompiledRoute {
-  route: RouteDefinition;
-  pattern: RegExp;
-  names: string[];
-}
+export type RouteMatch<O extends OperationSpec = OperationSpec> =
+  { operation: O; pathParameters: Record<string, string> } | { operation?: undefined; allowed: string[] };
 
-const compiled: CompiledRoute[] = routes.map((route) => {
-  const names: string[] = [];
-  const segments = route.path.split('/').map((segment) => {
-    const param = /^\{(\w+)\}$/.exec(segment);
-    if (!param?.[1]) return segment.replace(/[.*+?^$()|[\]\\]/g, '\\$&');
-    names.push(param[1]);
-    return '([^/]+)';
+export function createRouteMatcher<O extends OperationSpec>(operations: readonly O[]) {
+  const compiled = operations.map((operation) => {
+    const names: string[] = [];
+    const segments = operation.path.split('/').map((segment) => {
+      const param = /^\{(\w+)\}$/.exec(segment);
+      if (!param?.[1]) return segment.replace(/[.*+?^$()|[\]\\]/g, '\\$&');
+      names.push(param[1]);
+      return '([^/]+)';
+    });
+    return { operation, pattern: new RegExp(`^${segments.join('/')}$`), names };
   });
-  return { route, pattern: new RegExp(`^${segments.join('/')}$`), names };
-});
 
-export type RouteMatch =
-  { route: RouteDefinition; pathParameters: Record<string, string> } | { route?: undefined; allowed: string[] };
-
-export function matchRoute(method: string, path: string): RouteMatch {
-  const candidates = compiled.flatMap((c) => {
-    const m = c.pattern.exec(path);
-    return m ? [{ c, m }] : [];
-  });
-  const hit = candidates.find(({ c }) => c.route.method === method);
-  if (!hit) return { allowed: candidates.map(({ c }) => c.route.method) };
-  const pathParameters: Record<string, string> = {};
-  hit.c.names.forEach((name, i) => {
-    const raw = hit.m[i + 1] ?? '';
-    try {
-      pathParameters[name] = decodeURIComponent(raw);
-    } catch {
-      pathParameters[name] = raw;
-    }
-  });
-  return { route: hit.c.route, pathParameters };
+  return function matchRoute(method: string, path: string): RouteMatch<O> {
+    const candidates = compiled.flatMap((c) => {
+      const m = c.pattern.exec(path);
+      return m ? [{ c, m }] : [];
+    });
+    const hit = candidates.find(({ c }) => c.operation.method === method);
+    if (!hit) return { allowed: candidates.map(({ c }) => c.operation.method) };
+    const pathParameters: Record<string, string> = {};
+    hit.c.names.forEach((name, i) => {
+      const raw = hit.m[i + 1] ?? '';
+      try {
+        pathParameters[name] = decodeURIComponent(raw);
+      } catch {
+        pathParameters[name] = raw;
+      }
+    });
+    return { operation: hit.c.operation, pathParameters };
+  };
 }

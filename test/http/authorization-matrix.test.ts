@@ -1,59 +1,66 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { api } from '#functions/contexts';
+import { type Budget, overBudget } from '#shared/db/budget';
 import { requestCounts, resetRequestCounts } from '#shared/db/request-counter';
-import { type Budget, type OperationId, routes } from '#shared/http/routes';
 import { call } from '../support/api';
-import { actorOf, callers, matrix, setupRouteMatrix } from '../support/route-matrix';
+import { actorOf, callers, setupRouteMatrix } from '../support/matrix-world';
+import { contractViolations } from '../support/openapi-contract';
+import { caseOf, casesByContext } from '../support/route-cases';
 
 /**
- * The authorization matrix (test/support/route-matrix.ts) must list every route of the route
- * table. Each call's DynamoDB requests are counted and checked against the budget declared in the
- * route table.
+ * The authorization matrix: every operation of every context listed at the edge × every caller
+ * (test/support/matrix-world.ts), with the status each caller must get. Each answer is checked
+ * against the OpenAPI document (status, content type, body schema), and each call's DynamoDB
+ * requests are counted and checked against the budget declared beside the operation.
  */
-/** The most requests of each kind seen per route (printed and checked against the budget). */
 const measured = new Map<string, Budget>();
 
 beforeAll(setupRouteMatrix);
 
 afterAll(() => {
   console.table(
-    routes.map((r) => ({
-      route: r.operationId,
-      measured: JSON.stringify(measured.get(r.operationId) ?? {}),
-      budget: JSON.stringify(r.budget),
+    api.operations.map(({ operation }) => ({
+      route: operation.operationId,
+      measured: JSON.stringify(measured.get(operation.operationId) ?? {}),
+      budget: JSON.stringify(operation.budget),
     })),
   );
 });
 
 describe('authorization matrix', () => {
-  it('lists every route of the route table, and nothing else', () => {
-    expect(Object.keys(matrix).sort()).toEqual(routes.map((r) => r.operationId).sort());
+  it('has one case per operation of every context, and no case for anything else', () => {
+    for (const context of api.contexts) {
+      expect(Object.keys(casesByContext[context.name] ?? {}).sort(), context.name).toEqual(
+        context.routes.map((o) => o.operationId).sort(),
+      );
+    }
+    expect(Object.keys(casesByContext).sort()).toEqual(api.contexts.map((c) => c.name).sort());
   });
 
-  describe.each(routes.map((r) => [r.operationId, r] as const))('%s', (operationId, route) => {
-    it.each(callers)('as %s', async (who) => {
-      const testCase = matrix[operationId as OperationId]!;
-      const req = await testCase.request(who);
-      const token = actorOf(who)?.token;
+  describe.each(api.operations.map((o) => [o.operation.operationId, o.operation] as const))(
+    '%s',
+    (operationId, operation) => {
+      it.each(callers)('as %s', async (who) => {
+        const testCase = caseOf(operationId);
+        const req = await testCase.request(who);
 
-      resetRequestCounts();
-      const res = await call(req.method, req.url, {
-        token,
-        body: req.body,
-        ...(req.sourceIp ? { sourceIp: req.sourceIp } : {}),
+        resetRequestCounts();
+        const res = await call(req.method, req.url, {
+          token: actorOf(who)?.token,
+          body: req.body,
+          ...(req.sourceIp ? { sourceIp: req.sourceIp } : {}),
+        });
+        const counts = requestCounts();
+
+        expect(res.status, `${operationId} as ${who}: ${res.text.slice(0, 300)}`).toBe(testCase.expect[who]);
+        if (res.status >= 400) expect(res.headers['content-type']).toBe('application/problem+json');
+        expect(contractViolations(req.method, req.url, res), `${operationId} as ${who}`).toEqual([]);
+        const max = measured.get(operationId) ?? {};
+        for (const [command, n] of Object.entries(counts))
+          max[command as keyof Budget] = Math.max(max[command as keyof Budget] ?? 0, n);
+        measured.set(operationId, max);
+        expect(overBudget(counts, operation.budget), `${operationId} as ${who}: over budget`).toEqual([]);
       });
-      const counts = requestCounts();
-
-      expect(res.status, `${operationId} as ${who}: ${res.text.slice(0, 300)}`).toBe(testCase.expect[who]);
-      if (res.status >= 400) expect(res.headers['content-type']).toBe('application/problem+json');
-      const max = measured.get(operationId) ?? {};
-      for (const [command, n] of Object.entries(counts))
-        max[command as keyof Budget] = Math.max(max[command as keyof Budget] ?? 0, n);
-      measured.set(operationId, max);
-      for (const [command, n] of Object.entries(counts)) {
-        expect(n, `${operationId} as ${who}: ${command} over budget`).toBeLessThanOrEqual(
-          route.budget[command as keyof Budget] ?? 0,
-        );
-      }
-    });
-  });
+    },
+  );
 });

@@ -7,7 +7,7 @@ import { buildCentre } from '../support/world';
 const dir = 'events/http';
 
 describe('sample events (events/http)', () => {
-  it.each(readdirSync(dir))('%s targets a route of the route table', (file) => {
+  it.each(readdirSync(dir))('%s targets a route some context declares', (file) => {
     expect(() => loadEvent(`${dir}/${file}`, {})).not.toThrow();
   });
 
@@ -17,7 +17,7 @@ describe('sample events (events/http)', () => {
     const vars = { ACCESS_TOKEN: w.practitioner.token, PATIENT_ID: w.patientId };
     const run = async (file: string) => {
       const { event, fn } = loadEvent(`${dir}/${file}`, vars);
-      return handlers[fn](event, lambdaContext(fn, 'test'));
+      return handlers[fn]!(event, lambdaContext(fn, 'test'));
     };
 
     expect((await run('health.json')).statusCode).toBe(200);

@@ -1,19 +1,17 @@
 import fc from 'fast-check';
 import { beforeAll, describe, expect, it } from 'vitest';
 import * as z from 'zod';
-import { centresContract } from '#shared/centres/contract';
-import * as invitations from '#shared/centres/invitations';
-import * as centres from '#shared/centres/service';
-import type { OperationContract } from '#shared/http/contract';
-import { type OperationId, type RouteDefinition, routes } from '#shared/http/routes';
-import { identityContract } from '#shared/identity/contract';
-import { patientsContract } from '#shared/patients/contract';
-import * as patients from '#shared/patients/service';
-import { platformContract } from '#shared/platform/contract';
+import { issueInvitation } from '#functions/centres/invitations';
+import { createLicence } from '#functions/centres/licences';
+import { api } from '#functions/contexts';
+import { createPatient } from '#functions/patients/service';
+import type { OperationSpec } from '#shared/http/operation';
 import { type CallOptions, call } from '../support/api';
-import { actorOf, type Caller, callers, matrix, matrixWorld, setupRouteMatrix } from '../support/route-matrix';
+import { actorOf, type Caller, callers, matrixWorld, setupRouteMatrix } from '../support/matrix-world';
+import { contractViolations } from '../support/openapi-contract';
+import { caseOf } from '../support/route-cases';
 import { diffSnapshots, itemId, type SnapshotDiff, snapshot } from '../support/table';
-import { buildCentre, type CentreWorld, meta, newPatient, PASSWORD } from '../support/world';
+import { buildCentre, type CentreWorld, newPatient, origin, PASSWORD } from '../support/world';
 
 /**
  * Property: whatever reaches any route of the route table, from any caller (anonymous, a broken
@@ -42,9 +40,9 @@ beforeAll(async () => {
     setupRouteMatrix(),
   ]);
   const manager = junkWorld.manager.actor;
-  licenceId = (await centres.createLicence(manager, { practitionerId: junkWorld.practitioner.userId })).licenceId;
+  licenceId = (await createLicence(manager, { practitionerId: junkWorld.practitioner.userId })).licenceId;
   invitationId = (
-    await invitations.issueInvitation(manager, {
+    await issueInvitation(manager, {
       email: 'pending-junk@example.test',
       role: 'secretary',
       servedPractitionerIds: [junkWorld.practitioner.userId],
@@ -64,14 +62,14 @@ const signInTraces = (item: Item) =>
  * against the account and the client (THROTTLE# items, P4) and is recorded in the user's sign-in
  * history (USER#…/SIGNIN#…). They add or update those items and delete nothing.
  */
-const refusalsThatWrite: Partial<Record<OperationId, { codes: string[]; mayWrite: (item: Item) => boolean }>> = {
+const refusalsThatWrite: Partial<Record<string, { codes: string[]; mayWrite: (item: Item) => boolean }>> = {
   signIn: { codes: ['invalid_credentials'], mayWrite: signInTraces },
   verifyMfa: { codes: ['invalid_code'], mayWrite: signInTraces },
 };
 
 /** What a refusal wrote beyond its allowance (nothing, for all but `refusalsThatWrite`). */
-function unexpectedWrites(route: RouteDefinition, problemCode: unknown, diff: SnapshotDiff) {
-  const allowance = refusalsThatWrite[route.operationId as OperationId];
+function unexpectedWrites(route: OperationSpec, problemCode: unknown, diff: SnapshotDiff) {
+  const allowance = refusalsThatWrite[route.operationId];
   const allowed = allowance?.codes.includes(String(problemCode)) ? allowance.mayWrite : () => false;
   return {
     added: diff.added.filter((item) => !allowed(item)).map(itemId),
@@ -151,16 +149,9 @@ function plausibleField(name: string): fc.Arbitrary<unknown> {
   return byName[name] ?? fc.jsonValue({ maxDepth: 2 });
 }
 
-const contracts: Record<string, OperationContract> = {
-  ...platformContract,
-  ...identityContract,
-  ...centresContract,
-  ...patientsContract,
-};
-
 /** A body with some or all of the fields the route's schema knows, filled with plausible values. */
-function plausibleBody(route: RouteDefinition) {
-  const body = contracts[route.operationId]?.body;
+function plausibleBody(route: OperationSpec) {
+  const body = route.body;
   const shape = body instanceof z.ZodObject ? Object.keys(body.shape) : [];
   const fields = Object.fromEntries(
     (shape.length ? shape : ['version', 'practitionerId', 'email']).map((f) => [f, plausibleField(f)]),
@@ -175,7 +166,7 @@ const junkValue = fc.oneof(
   fc.dictionary(fc.string(), fc.jsonValue()),
 );
 
-function junkRequest(route: RouteDefinition) {
+function junkRequest(route: OperationSpec) {
   const names = [...route.path.matchAll(/\{(\w+)\}/g)].map((m) => m[1] ?? '');
   return fc.record({
     kind: fc.constant('junk' as const),
@@ -205,7 +196,7 @@ function junkRequest(route: RouteDefinition) {
 
 type JunkRequest = ReturnType<typeof junkRequest> extends fc.Arbitrary<infer T> ? T : never;
 
-function sendJunk(route: RouteDefinition, junk: JunkRequest) {
+function sendJunk(route: OperationSpec, junk: JunkRequest) {
   let index = 0;
   const path = route.path.replace(/\{\w+\}/g, () => encodeURIComponent(String(junk.pathValues[index++])) || 'x');
   const search = new URLSearchParams(junk.query).toString();
@@ -242,12 +233,11 @@ interface NearValidRequest {
   value: unknown;
 }
 
-const succeedingCallers = (route: RouteDefinition) =>
-  callers.filter((c) => (matrix[route.operationId as OperationId]?.expect[c] ?? 500) < 300);
+const succeedingCallers = (route: OperationSpec) => callers.filter((c) => caseOf(route.operationId).expect[c] < 300);
 
 /** The mutations that change something for this route. */
-function mutationsOf(route: RouteDefinition): Mutation[] {
-  const body = contracts[route.operationId]?.body;
+function mutationsOf(route: OperationSpec): Mutation[] {
+  const body = route.body;
   const fields = body instanceof z.ZodObject ? Object.keys(body.shape) : [];
   return mutations.filter(
     (m) =>
@@ -258,7 +248,7 @@ function mutationsOf(route: RouteDefinition): Mutation[] {
   );
 }
 
-function nearValidRequest(route: RouteDefinition): fc.Arbitrary<NearValidRequest> {
+function nearValidRequest(route: OperationSpec): fc.Arbitrary<NearValidRequest> {
   return fc.constantFrom(...succeedingCallers(route)).chain((builtFor) =>
     fc.record({
       kind: fc.constant('nearValid' as const),
@@ -275,7 +265,7 @@ function nearValidRequest(route: RouteDefinition): fc.Arbitrary<NearValidRequest
  * Run at every run of every route: each mutation by the caller the request was built for and,
  * on staff routes, the unmutated request by callers it is not meant for.
  */
-function nearValidExamples(route: RouteDefinition): NearValidRequest[] {
+function nearValidExamples(route: OperationSpec): NearValidRequest[] {
   const builtFor = succeedingCallers(route)[0] ?? 'manager';
   const base = { kind: 'nearValid' as const, builtFor, pick: 0, value: null };
   const others = route.auth === 'staff' ? (['secretary', 'foreignManager', 'badToken'] as const) : [];
@@ -293,7 +283,7 @@ function nearValidExamples(route: RouteDefinition): NearValidRequest[] {
  * they get the examples above and junk.
  */
 type AnyRequest = JunkRequest | NearValidRequest;
-const requestsFor = (route: RouteDefinition): fc.Arbitrary<AnyRequest> =>
+const requestsFor = (route: OperationSpec): fc.Arbitrary<AnyRequest> =>
   route.auth === 'staff'
     ? fc.oneof<fc.Arbitrary<AnyRequest>[]>(junkRequest(route), nearValidRequest(route))
     : junkRequest(route);
@@ -314,8 +304,8 @@ function matrixWorldIds() {
 const ulid = /[0-9A-HJKMNP-TV-Z]{26}/;
 
 /** Builds the matrix request (its fixtures are written here, before the snapshot) and mutates it. */
-async function prepareNearValid(route: RouteDefinition, near: NearValidRequest) {
-  const req = await matrix[route.operationId as OperationId]!.request(near.builtFor);
+async function prepareNearValid(route: OperationSpec, near: NearValidRequest) {
+  const req = await caseOf(route.operationId).request(near.builtFor);
   let url = req.url;
   let body = req.body as Record<string, unknown> | undefined;
   const fields = Object.keys(body ?? {});
@@ -349,8 +339,8 @@ async function prepareNearValid(route: RouteDefinition, near: NearValidRequest) 
 // --- The property --------------------------------------------------------------------------------
 
 describe('junk thrown at every route', () => {
-  it.each(routes.map((r) => [r.operationId, r] as const))(
-    '%s never answers 5xx and writes nothing when it refuses',
+  it.each(api.operations.map((o) => [o.operation.operationId, o.operation] as const))(
+    '%s never answers 5xx, answers as documented, and writes nothing when it refuses',
     async (_id, route) => {
       await fc.assert(
         fc.asyncProperty(requestsFor(route), async (request) => {
@@ -362,6 +352,7 @@ describe('junk thrown at every route', () => {
 
           const what = `${JSON.stringify({ ...request, value: undefined })}: ${method} ${url} → ${res.status} ${res.text.slice(0, 200)}`;
           expect(res.status, what).toBeLessThan(500);
+          expect(contractViolations(method, url, res), what).toEqual([]);
           if (res.status >= 400) {
             expect(res.headers['content-type'], what).toBe('application/problem+json');
             const diff = diffSnapshots(before, await snapshot());
@@ -406,7 +397,7 @@ describe('what a refusal writes', () => {
   });
 
   it('a stale version on a real patient writes nothing at all', async () => {
-    const patient = await patients.createPatient(junkWorld.practitioner.actor, newPatient({ lastName: 'Stale' }), meta);
+    const patient = await createPatient(junkWorld.practitioner.actor, newPatient({ lastName: 'Stale' }), origin);
     const before = await snapshot();
 
     const res = await call('PATCH', `/patients/${patient.patientId}`, {

@@ -1,6 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import * as invitations from '#shared/centres/invitations';
-import * as identity from '#shared/identity/service';
+import * as invitations from '#functions/centres/invitations';
 import { call } from '../support/api';
 import { buildCentre, PASSWORD } from '../support/world';
 
@@ -9,14 +8,14 @@ describe('a person in several centres', () => {
     const [a, b] = await Promise.all([buildCentre('Centre A'), buildCentre('Centre B')]);
     const email = 'shared.practitioner@example.test';
     const inA = await invitations.issueInvitation(a.manager.actor, { email, role: 'practitioner' });
-    await identity.acceptInvitation({
+    await invitations.acceptInvitation({
       token: inA.token,
       password: PASSWORD,
       firstName: 'Paul',
       lastName: 'Dual',
     });
     const inB = await invitations.issueInvitation(b.manager.actor, { email, role: 'practitioner' });
-    await identity.acceptInvitation({ token: inB.token, password: PASSWORD });
+    await invitations.acceptInvitation({ token: inB.token, password: PASSWORD });
 
     const ambiguous = await call('POST', '/auth/sign-in', {
       body: { email, password: PASSWORD },

@@ -1,5 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { hashingCost, hashPassword, PRODUCTION_SCRYPT, TEST_SCRYPT, verifyPassword } from '#shared/identity/passwords';
+import {
+  hashingCost,
+  hashPassword,
+  PRODUCTION_SCRYPT,
+  TEST_SCRYPT,
+  verifyPassword,
+} from '#functions/identity/passwords';
 
 describe('password hashing', () => {
   it('hashes at the production cost (N=2^17, r=8, p=1) and verifies only the right password', async () => {

@@ -1,6 +1,6 @@
 import { beforeAll, describe, expect, it, onTestFinished, vi } from 'vitest';
-import { MAX_ACCOUNT_ATTEMPTS, MAX_CLIENT_FAILURES } from '#shared/identity/throttle';
-import { currentTotp } from '#shared/identity/totp';
+import { MAX_ACCOUNT_ATTEMPTS, MAX_CLIENT_FAILURES } from '#functions/identity/throttle';
+import { currentTotp } from '#functions/identity/totp';
 import { call } from '../support/api';
 import { invitationTokenIn, lastEmailTo } from '../support/outbox';
 import { buildCentre, PASSWORD } from '../support/world';

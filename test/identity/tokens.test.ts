@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import type { Actor } from '#shared/identity/actor';
-import { ACCESS_TOKEN_SECONDS, issueAccessToken, verifyAccessToken } from '#shared/identity/tokens';
+import type { Actor } from '#shared/access/actor';
+import { ACCESS_TOKEN_SECONDS, issueAccessToken, verifyAccessToken } from '#functions/identity/tokens';
 import { newId } from '#shared/ids';
 
 const actor = (): Actor => ({

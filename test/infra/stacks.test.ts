@@ -1,10 +1,12 @@
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { tableDefinition } from '#shared/db/table-definition';
+import { api, FALLBACK_CONTEXT } from '#functions/contexts';
+import type { ContextDefinition } from '#shared/context/definition';
 import { corsPolicy } from '#shared/http/cors';
-import { FALLBACK_ROUTE_KEY, fallbackFunction, functionNames, routeKey, routes } from '#shared/http/routes';
+import { FALLBACK_ROUTE_KEY, routeKey } from '#shared/http/operation';
 import type { CentrumApp } from '../../infra/centrum-app';
-import { ConfigError, functionSizing, resolveConfig, stageSettings } from '../../infra/config';
+import { ConfigError, resolveConfig, stageSettings } from '../../infra/config';
 import { buildApp, removeSynthOutput, synthTimeout } from './fixture';
 
 /** Synthesized CloudFormation is untyped JSON, walked by the assertions below. */
@@ -268,18 +270,22 @@ describe('Centrum stacks', () => {
       return byName;
     };
 
-    it('creates one arm64 Node.js 22 function per function name, with explicit memory and timeout', () => {
+    it("creates each context's functions, arm64 Node.js 22, with the memory and timeout it declares", () => {
       // Prepare
       const byName = functionsByName(prodApi);
+      const declared = (api.contexts as readonly ContextDefinition[]).flatMap((c) => [
+        ...(c.api ? [[c.name, c.api] as const] : []),
+        ...(c.jobs ? [[`${c.name}-jobs`, c.jobs] as const] : []),
+      ]);
       // Assess
-      expect([...byName.keys()].sort()).toEqual([...functionNames].sort());
-      for (const name of functionNames) {
+      expect([...byName.keys()].sort()).toEqual(declared.map(([name]) => name).sort());
+      for (const [name, settings] of declared) {
         expect(byName.get(name)?.Properties).toMatchObject({
           Runtime: 'nodejs22.x',
           Architectures: ['arm64'],
           Handler: 'index.handler',
-          MemorySize: functionSizing[name].memorySize,
-          Timeout: functionSizing[name].timeout.toSeconds(),
+          MemorySize: settings.memoryMb,
+          Timeout: settings.timeoutSeconds,
           TracingConfig: { Mode: 'Active' },
           Environment: {
             Variables: expect.objectContaining({
@@ -343,7 +349,7 @@ describe('Centrum stacks', () => {
       expect(byName.get('patients')?.Properties.Environment.Variables.MAIL_TRANSPORT).toBeUndefined();
     });
 
-    it('creates exactly one route per route-table entry, each integrated with its function, and a $default fallback', () => {
+    it("creates exactly one route per declared operation, each integrated with its context's function, and a $default fallback", () => {
       // Prepare
       const byName = functionsByName(devApi);
       const integrations = devApi.findResources('AWS::ApiGatewayV2::Integration') as Resources;
@@ -355,14 +361,14 @@ describe('Centrum stacks', () => {
       };
       // Assess
       expect(apiRoutes.map((route) => route.Properties.RouteKey).sort()).toEqual(
-        [...routes.map(routeKey), FALLBACK_ROUTE_KEY].sort(),
+        [...api.operations.map((o) => routeKey(o.operation)), FALLBACK_ROUTE_KEY].sort(),
       );
-      for (const route of routes) {
-        const apiRoute = apiRoutes.find((candidate) => candidate.Properties.RouteKey === routeKey(route));
-        expect(functionOf(apiRoute?.Properties.Target), routeKey(route)).toBe(route.function);
+      for (const { context, operation } of api.operations) {
+        const apiRoute = apiRoutes.find((candidate) => candidate.Properties.RouteKey === routeKey(operation));
+        expect(functionOf(apiRoute?.Properties.Target), routeKey(operation)).toBe(context);
       }
       const fallback = apiRoutes.find((candidate) => candidate.Properties.RouteKey === FALLBACK_ROUTE_KEY);
-      expect(functionOf(fallback?.Properties.Target)).toBe(fallbackFunction);
+      expect(functionOf(fallback?.Properties.Target)).toBe(FALLBACK_CONTEXT);
     });
 
     it('allows the dev front end origin by CORS, and no browser origin in prod until configured', () => {
@@ -370,7 +376,7 @@ describe('Centrum stacks', () => {
       devApi.hasResourceProperties('AWS::ApiGatewayV2::Api', {
         CorsConfiguration: {
           AllowOrigins: ['http://localhost:5173'],
-          AllowHeaders: corsPolicy.allowHeaders,
+          AllowHeaders: corsPolicy(api.operations.map((o) => o.operation)).allowHeaders,
           AllowCredentials: false,
         },
       });
@@ -401,7 +407,7 @@ describe('Centrum stacks', () => {
         },
       });
       const logGroups = Object.values(prodApi.findResources('AWS::Logs::LogGroup') as Resources);
-      expect(logGroups).toHaveLength(functionNames.length + 1);
+      expect(logGroups).toHaveLength(functionsByName(prodApi).size + 1);
       for (const logGroup of logGroups) {
         expect(logGroup.Properties).toMatchObject({ RetentionInDays: 365, KmsKeyId: expect.anything() });
       }

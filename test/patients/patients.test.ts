@@ -1,6 +1,6 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { newId } from '#shared/ids';
-import { normaliseName } from '#shared/patients/names';
+import { normaliseName } from '#functions/patients/names';
 import { call } from '../support/api';
 import { allItems, itemCount } from '../support/table';
 import { buildCentre, type CentreWorld, invite, newPatient, type Staff } from '../support/world';

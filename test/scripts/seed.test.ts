@@ -1,9 +1,10 @@
 import { beforeEach, describe, expect, it } from 'vitest';
-import * as invitations from '#shared/centres/invitations';
+import * as invitations from '#functions/centres/invitations';
 import { keys } from '#shared/db/keys';
-import type { Actor } from '#shared/identity/actor';
-import { findCredential } from '#shared/identity/repository';
-import * as identity from '#shared/identity/service';
+import type { Actor } from '#shared/access/actor';
+import { findCredential } from '#functions/identity/repository';
+import { signUp as signUpCentre } from '#functions/centres/sign-up';
+
 import { DEMO, seedDemo } from '../../scripts/local/seed';
 import { clearTable, deleteItems, diffSnapshots, entityCounts, itemId, snapshot } from '../support/table';
 
@@ -64,7 +65,7 @@ describe('demo seed', () => {
   });
 
   it('completes a seed interrupted right after the sign-up, in the same centre', async () => {
-    const signUp = await identity.signUp({
+    const signUp = await signUpCentre({
       centre: { kind: 'centre', name: DEMO.centreName },
       manager: { ...DEMO.manager, password: DEMO.password },
     });

@@ -1,11 +1,11 @@
 import { randomBytes } from 'node:crypto';
-import * as invitations from '#shared/centres/invitations';
-import type { RequestMeta } from '#shared/http/contract';
-import type { Actor, Role } from '#shared/identity/actor';
-import * as identity from '#shared/identity/service';
-import { issueAccessToken } from '#shared/identity/tokens';
+import { acceptInvitation, issueInvitation } from '#functions/centres/invitations';
+import { signUp } from '#functions/centres/sign-up';
+import { issueAccessToken } from '#functions/identity/tokens';
+import { createPatient } from '#functions/patients/service';
+import type { Actor, Role } from '#shared/access/actor';
 import { newId } from '#shared/ids';
-import * as patients from '#shared/patients/service';
+import type { Origin } from '#shared/origin';
 
 /**
  * Scenario builders: a centre with a manager, two practitioners, a secretary serving the first
@@ -13,12 +13,8 @@ import * as patients from '#shared/patients/service';
  * minted for the resulting memberships (sign-in itself is tested in test/identity).
  */
 export const PASSWORD = 'correct horse battery staple';
-export const meta: RequestMeta = {
-  requestId: 'test',
-  sourceIp: '198.51.100.7',
-  userAgent: 'centrum-tests',
-  path: '/test',
-};
+/** Where the builders' calls come from (the audit trail records it). */
+export const origin: Origin = { requestId: 'test', sourceIp: '198.51.100.7', userAgent: 'centrum-tests' };
 
 export interface Staff {
   userId: string;
@@ -62,8 +58,8 @@ export async function invite(
   served: string[] = [],
   email = `${role}-${unique()}@example.test`,
 ) {
-  const invitation = await invitations.issueInvitation(manager, { email, role, servedPractitionerIds: served });
-  const accepted = await identity.acceptInvitation({
+  const invitation = await issueInvitation(manager, { email, role, servedPractitionerIds: served });
+  const accepted = await acceptInvitation({
     token: invitation.token,
     password: PASSWORD,
     firstName: 'Test',
@@ -74,19 +70,19 @@ export async function invite(
 
 export async function buildCentre(name = `Centre ${unique()}`): Promise<CentreWorld> {
   const managerEmail = `manager-${unique()}@example.test`;
-  const signUp = await identity.signUp({
+  const signedUp = await signUp({
     centre: { kind: 'centre', name },
     manager: { email: managerEmail, password: PASSWORD, firstName: 'Marie', lastName: 'Manager' },
   });
-  const manager = await staff(signUp.userId, managerEmail, signUp.centreId, 'manager');
+  const manager = await staff(signedUp.userId, managerEmail, signedUp.centreId, 'manager');
   const practitioner = await invite(manager.actor, 'practitioner');
   const otherPractitioner = await invite(manager.actor, 'practitioner');
   const secretary = await invite(manager.actor, 'secretary', [practitioner.userId]);
-  const patient = await patients.createPatient(practitioner.actor, newPatient({ lastName: 'Lambert' }), meta);
-  const otherPatient = await patients.createPatient(otherPractitioner.actor, newPatient({ lastName: 'Claes' }), meta);
+  const patient = await createPatient(practitioner.actor, newPatient({ lastName: 'Lambert' }), origin);
+  const otherPatient = await createPatient(otherPractitioner.actor, newPatient({ lastName: 'Claes' }), origin);
   return {
-    centreId: signUp.centreId,
-    managerTotpSecret: signUp.totp.secret,
+    centreId: signedUp.centreId,
+    managerTotpSecret: signedUp.totp.secret,
     manager,
     practitioner,
     otherPractitioner,

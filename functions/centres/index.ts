@@ -1,0 +1,6 @@
+/**
+ * The centres context's public entry: what other contexts may use. Whether someone is an active
+ * practitioner (patients are followed by one), and the membership directory the identity function
+ * signs people in with (its port, implemented here).
+ */
+export { type Caseload, isActivePractitioner, membershipDirectory } from './staff';

@@ -1,0 +1,183 @@
+import { Duration, TimeZone } from 'aws-cdk-lib';
+import { Alarm, ComparisonOperator, TreatMissingData } from 'aws-cdk-lib/aws-cloudwatch';
+import { SnsAction } from 'aws-cdk-lib/aws-cloudwatch-actions';
+import type { IManagedPolicy } from 'aws-cdk-lib/aws-iam';
+import type { IKey } from 'aws-cdk-lib/aws-kms';
+import { SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
+import { ContextAttribute, Schedule, ScheduleExpression, ScheduleTargetInput } from 'aws-cdk-lib/aws-scheduler';
+import { LambdaInvoke } from 'aws-cdk-lib/aws-scheduler-targets';
+import type { ITopic } from 'aws-cdk-lib/aws-sns';
+import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
+import { Construct } from 'constructs';
+import type { ContextDefinition, DataAccess, FunctionSettings } from '#shared/context/definition';
+import type { StageSettings } from '../config';
+import { contextEntries } from '../paths';
+import { CentrumFunction, type CentrumFunctionProps } from './centrum-function';
+
+export interface ContextResourcesProps {
+  context: ContextDefinition;
+  stage: string;
+  settings: StageSettings;
+  /** Encrypts log groups and queues. */
+  key: IKey;
+  /** TABLE_NAME, BUCKET_NAME, JWT_SECRET_ARN: every function gets them. */
+  environment: Record<string, string>;
+  dataAccess: Record<DataAccess, IManagedPolicy>;
+  mail: { policy: IManagedPolicy; environment: Record<string, string> };
+  /** Where alarms (dead letters, queues falling behind) are sent. */
+  alarms: ITopic;
+}
+
+const pascal = (name: string) => name.replace(/(^|-)([a-z])/g, (_m, _dash, c: string) => c.toUpperCase());
+
+/**
+ * Everything one bounded context needs in the cloud, from its declaration (functions/<name>/context.ts):
+ * its API function (routes are attached by the stack), and for its background work a second
+ * function with its schedules (EventBridge Scheduler: time zone, retry policy, dead-letter queue)
+ * and its queue workers (SQS queue + dead-letter queue + alarms, partial batch responses). Grants
+ * come from the declaration: data access, e-mail, sending to its own queues.
+ */
+export class ContextResources extends Construct {
+  readonly api: CentrumFunction | undefined;
+  readonly jobs: CentrumFunction | undefined;
+  readonly queues = new Map<string, Queue>();
+
+  constructor(scope: Construct, id: string, props: ContextResourcesProps) {
+    super(scope, id);
+    const { context } = props;
+    const entries = contextEntries(context.name);
+    if (context.api) this.api = this.function('Api', context.name, entries.api, context.api, props);
+    const jobs = context.jobs;
+    if (!jobs) return;
+
+    // A scheduled event the function failed on (after Lambda's retries), or whose input was invalid.
+    const jobsDeadLetters = this.queue('JobsDeadLetters', `${context.name}-jobs-dead-letters`, props, {
+      retentionPeriod: Duration.days(14),
+    });
+    this.alarmOnDeadLetters(jobsDeadLetters, `${context.name} jobs`, props.alarms);
+
+    const queueUrls: Record<string, { url: string; deadLetterUrl: string }> = {};
+    const queueResources = jobs.queues.map((spec) => {
+      const deadLetters = this.queue(`${pascal(spec.name)}DeadLetters`, `${spec.name}-dead-letters`, props, {
+        retentionPeriod: Duration.days(14),
+      });
+      const queue = this.queue(pascal(spec.name), spec.name, props, {
+        visibilityTimeout: Duration.seconds(spec.visibilityTimeoutSeconds),
+        retentionPeriod: Duration.days(4),
+        deadLetterQueue: { queue: deadLetters, maxReceiveCount: spec.maxReceiveCount },
+      });
+      this.queues.set(spec.name, queue);
+      queueUrls[spec.name] = { url: queue.queueUrl, deadLetterUrl: deadLetters.queueUrl };
+      this.alarmOnDeadLetters(deadLetters, spec.name, props.alarms);
+      new Alarm(this, `${pascal(spec.name)}Behind`, {
+        alarmDescription: `${spec.name}: the oldest message waits more than ${spec.maxMessageAgeSeconds} s (the worker is not keeping up)`,
+        metric: queue.metricApproximateAgeOfOldestMessage({ period: Duration.minutes(1) }),
+        threshold: spec.maxMessageAgeSeconds,
+        evaluationPeriods: 5,
+        comparisonOperator: ComparisonOperator.GREATER_THAN_THRESHOLD,
+        treatMissingData: TreatMissingData.NOT_BREACHING,
+      }).addAlarmAction(new SnsAction(props.alarms));
+      return { spec, queue, deadLetters };
+    });
+
+    const fn = this.function('Jobs', `${context.name}-jobs`, entries.jobs, jobs, props, {
+      asyncFailures: { deadLetterQueue: jobsDeadLetters, retryAttempts: 2 },
+      environment: {
+        CENTRUM_QUEUES: JSON.stringify(queueUrls),
+        JOBS_DEAD_LETTER_URL: jobsDeadLetters.queueUrl,
+      },
+    });
+    this.jobs = fn;
+    jobsDeadLetters.grantSendMessages(fn);
+
+    for (const { spec, queue, deadLetters } of queueResources) {
+      fn.addEventSource(
+        new SqsEventSource(queue, {
+          batchSize: spec.batchSize,
+          maxBatchingWindow: Duration.seconds(spec.maxBatchingWindowSeconds),
+          reportBatchItemFailures: true,
+        }),
+      );
+      if (spec.producers.length > 0) queue.grantSendMessages(fn);
+      // Invalid messages are dead-lettered by the worker at once, not retried.
+      deadLetters.grantSendMessages(fn);
+    }
+
+    for (const schedule of jobs.schedules) {
+      new Schedule(this, `${pascal(schedule.name)}Schedule`, {
+        scheduleName: `centrum-${props.stage}-${schedule.name}`,
+        description: schedule.description,
+        schedule: ScheduleExpression.expression(schedule.expression, TimeZone.of(schedule.timeZone)),
+        target: new LambdaInvoke(fn, {
+          input: ScheduleTargetInput.fromObject({
+            source: 'centrum.schedule',
+            schedule: schedule.name,
+            scheduledTime: ContextAttribute.scheduledTime,
+            executionId: ContextAttribute.executionId,
+            payload: schedule.input,
+          }),
+          retryAttempts: schedule.retry.maxAttempts,
+          maxEventAge: Duration.seconds(schedule.retry.maxEventAgeSeconds),
+          deadLetterQueue: jobsDeadLetters,
+        }),
+      });
+    }
+  }
+
+  private function(
+    id: string,
+    name: string,
+    entry: string,
+    settings: FunctionSettings,
+    props: ContextResourcesProps,
+    extra: { environment?: Record<string, string>; asyncFailures?: CentrumFunctionProps['asyncFailures'] } = {},
+  ) {
+    const fn = new CentrumFunction(this, `${id}Function`, {
+      functionName: name,
+      entry,
+      stage: props.stage,
+      memorySize: settings.memoryMb,
+      timeout: Duration.seconds(settings.timeoutSeconds),
+      logLevel: props.settings.logLevel,
+      logRetention: props.settings.logRetention,
+      logRemovalPolicy: props.settings.logRemovalPolicy,
+      logEncryptionKey: props.key,
+      environment: {
+        ...props.environment,
+        ...(settings.sendsEmail ? props.mail.environment : {}),
+        ...extra.environment,
+      },
+      ...(extra.asyncFailures ? { asyncFailures: extra.asyncFailures } : {}),
+    });
+    for (const kind of settings.access) fn.executionRole.addManagedPolicy(props.dataAccess[kind]);
+    if (settings.sendsEmail) fn.executionRole.addManagedPolicy(props.mail.policy);
+    return fn;
+  }
+
+  private queue(
+    id: string,
+    name: string,
+    props: ContextResourcesProps,
+    options: Omit<ConstructorParameters<typeof Queue>[2] & object, 'queueName'>,
+  ) {
+    return new Queue(this, id, {
+      queueName: `centrum-${props.stage}-${name}`,
+      encryption: QueueEncryption.KMS,
+      encryptionMasterKey: props.key,
+      dataKeyReuse: Duration.minutes(15),
+      enforceSSL: true,
+      ...options,
+    });
+  }
+
+  private alarmOnDeadLetters(queue: Queue, what: string, topic: ITopic) {
+    new Alarm(this, `${queue.node.id}Alarm`, {
+      alarmDescription: `${what}: a message or scheduled event was dead-lettered; read it, fix the cause, redrive it`,
+      metric: queue.metricApproximateNumberOfMessagesVisible({ period: Duration.minutes(1) }),
+      threshold: 0,
+      evaluationPeriods: 1,
+      comparisonOperator: ComparisonOperator.GREATER_THAN_THRESHOLD,
+      treatMissingData: TreatMissingData.NOT_BREACHING,
+    }).addAlarmAction(new SnsAction(topic));
+  }
+}

@@ -1,0 +1,250 @@
+import { ThrottlingException, TransactionCanceledException } from '@aws-sdk/client-dynamodb';
+import { describe, expect, it, vi } from 'vitest';
+import * as z from 'zod';
+import { platformRoutes } from '#functions/platform/routes';
+import { unauthenticated } from '#shared/errors';
+import { defineRoutes } from '#shared/http/operation';
+import { type AuthRequest, createHttpHandler, type HttpEvent } from '#shared/http/pipeline';
+import { lambdaContext, toEvent } from '../../scripts/local/http-adapter';
+
+/** An API Gateway v2 event for a route key, built by hand (these routes are not at the edge). */
+function eventFor(routeKey: string, init: { headers?: Record<string, string>; body?: string; base64?: boolean } = {}) {
+  const [method, path] = routeKey.split(' ') as [string, string];
+  return {
+    version: '2.0',
+    routeKey,
+    rawPath: path,
+    rawQueryString: '',
+    headers: init.headers ?? {},
+    ...(init.body !== undefined ? { body: init.body } : {}),
+    isBase64Encoded: init.base64 ?? false,
+    requestContext: {
+      http: { method, path, protocol: 'HTTP/1.1', sourceIp: '198.51.100.1', userAgent: 'tests' },
+      requestId: 'req-1',
+      routeKey,
+    },
+  } as unknown as HttpEvent;
+}
+
+const invoke = (handler: (e: HttpEvent, c: ReturnType<typeof lambdaContext>) => Promise<unknown>, event: HttpEvent) =>
+  handler(event, lambdaContext('test', 'req-1')) as Promise<{
+    statusCode: number;
+    body?: string;
+    headers: Record<string, string>;
+  }>;
+
+describe('building a handler', () => {
+  it('refuses an implementation that misses a declared operation', () => {
+    const incomplete = { health: async () => ({}), openapi: async () => ({}) } as never;
+
+    expect(() => createHttpHandler(platformRoutes, {}, incomplete)).toThrow(/docs has no implementation/);
+  });
+
+  it('refuses an implementation of an operation that is not declared', () => {
+    const extra = {
+      health: async () => ({}),
+      openapi: async () => ({}),
+      docs: async () => '',
+      secret: async () => ({}),
+    };
+
+    expect(() => createHttpHandler(platformRoutes, {}, extra as never)).toThrow(/secret are not declared/);
+  });
+
+  it.each(['staff', 'patient', 'webhook'] as const)('refuses a %s route without an authenticator for it', (auth) => {
+    const routes = defineRoutes([
+      { operationId: 'guarded', method: 'GET', path: '/guarded', auth, summary: 'Guarded', budget: {} },
+    ]);
+
+    expect(() => createHttpHandler(routes, {}, { guarded: async () => undefined } as never)).toThrow(
+      new RegExp(`guarded is a ${auth} route: pass an authenticator for it`),
+    );
+  });
+});
+
+describe('principals of each authentication kind', () => {
+  const routes = defineRoutes([
+    {
+      operationId: 'portalHome',
+      method: 'GET',
+      path: '/portal/home',
+      auth: 'patient',
+      summary: 'A patient route',
+      budget: {},
+      response: z.object({ patientId: z.string() }),
+    },
+    {
+      operationId: 'staffHome',
+      method: 'GET',
+      path: '/staff/home',
+      auth: 'staff',
+      summary: 'A staff route',
+      budget: {},
+      response: z.object({ userId: z.string() }),
+    },
+  ]);
+  const handler = createHttpHandler(
+    routes,
+    {
+      authenticators: {
+        patient: async (request: AuthRequest) => {
+          if (request.headers.authorization !== 'Portal good') throw unauthenticated();
+          return { patientId: 'P1' };
+        },
+        staff: async (request: AuthRequest) => {
+          if (request.headers.authorization !== 'Bearer good') throw unauthenticated();
+          return { userId: 'U1' };
+        },
+      },
+    },
+    {
+      portalHome: async ({ principal }) => ({ patientId: principal.patientId }),
+      staffHome: async ({ principal }) => ({ userId: principal.userId }),
+    },
+  );
+
+  it('hands each operation the principal its route kind proved', async () => {
+    const portal = await invoke(handler, eventFor('GET /portal/home', { headers: { authorization: 'Portal good' } }));
+    const staff = await invoke(handler, eventFor('GET /staff/home', { headers: { authorization: 'Bearer good' } }));
+
+    expect([portal.statusCode, JSON.parse(portal.body ?? '{}')]).toEqual([200, { patientId: 'P1' }]);
+    expect([staff.statusCode, JSON.parse(staff.body ?? '{}')]).toEqual([200, { userId: 'U1' }]);
+  });
+
+  it("does not accept one kind's credentials on another kind's route", async () => {
+    const res = await invoke(handler, eventFor('GET /portal/home', { headers: { authorization: 'Bearer good' } }));
+
+    expect(res.statusCode).toBe(401);
+  });
+});
+
+describe('a webhook route', () => {
+  const secret = 'provider-shared-secret';
+  const sign = async (body: Buffer) => {
+    const { createHmac } = await import('node:crypto');
+    return createHmac('sha256', secret).update(body).digest('hex');
+  };
+  const routes = defineRoutes([
+    {
+      operationId: 'providerNotification',
+      method: 'POST',
+      path: '/webhooks/provider',
+      auth: 'webhook',
+      summary: 'A provider notification',
+      budget: {},
+      body: z.object({ paymentId: z.string(), amountCents: z.number().int() }),
+      successStatus: 204,
+    },
+  ]);
+  const seenBodies: Buffer[] = [];
+  const operation = vi.fn(async () => undefined);
+  const handler = createHttpHandler(
+    routes,
+    {
+      authenticators: {
+        webhook: async (request: AuthRequest) => {
+          const raw = request.rawBody() ?? Buffer.alloc(0);
+          seenBodies.push(raw);
+          const { timingSafeEqual } = await import('node:crypto');
+          const expected = Buffer.from(await sign(raw));
+          const given = Buffer.from(request.headers['x-centrum-signature'] ?? '');
+          if (expected.length !== given.length || !timingSafeEqual(expected, given))
+            throw unauthenticated('The signature does not match the body', 'invalid_signature');
+          return { provider: 'test' };
+        },
+      },
+    },
+    { providerNotification: operation },
+  );
+  // The provider signs these exact bytes: key order and spacing a JSON re-serialisation would change.
+  const original = Buffer.from('{"amountCents": 1250,  "paymentId":"pay_1"}');
+
+  it('reaches its operation when the signature covers the exact raw body', async () => {
+    const res = await invoke(
+      handler,
+      eventFor('POST /webhooks/provider', {
+        headers: { 'content-type': 'application/json', 'x-centrum-signature': await sign(original) },
+        body: original.toString('base64'),
+        base64: true,
+      }),
+    );
+
+    expect(res.statusCode).toBe(204);
+    expect(seenBodies.at(-1)?.equals(original)).toBe(true);
+    expect(operation).toHaveBeenCalledTimes(1);
+  });
+
+  it('refuses a tampered body: the authenticator sees the changed bytes, the operation is never reached', async () => {
+    operation.mockClear();
+    const tampered = Buffer.from(original.toString('utf8').replace('1250', '9250'));
+
+    const res = await invoke(
+      handler,
+      eventFor('POST /webhooks/provider', {
+        headers: { 'content-type': 'application/json', 'x-centrum-signature': await sign(original) },
+        body: tampered.toString('utf8'),
+      }),
+    );
+
+    expect(res.statusCode).toBe(401);
+    expect(JSON.parse(res.body ?? '{}').code).toBe('invalid_signature');
+    expect(seenBodies.at(-1)?.equals(tampered)).toBe(true);
+    expect(operation).not.toHaveBeenCalled();
+  });
+});
+
+describe('a route whose DynamoDB write is refused for a retryable reason', () => {
+  /** The platform function with /health failing as the SDK fails on the real service. */
+  const failingWith = (error: Error) =>
+    createHttpHandler(
+      platformRoutes,
+      {},
+      {
+        health: async () => {
+          throw error;
+        },
+        openapi: async () => ({}),
+        docs: async () => '',
+      },
+    );
+  const get = (handler: ReturnType<typeof failingWith>) => {
+    const { event } = toEvent({ method: 'GET', url: '/health', headers: {}, body: Buffer.alloc(0), sourceIp: '::1' });
+    return handler(event, lambdaContext('platform', event.requestContext.requestId));
+  };
+  const $metadata = { httpStatusCode: 400, requestId: 'R3QU35T', attempts: 1, totalRetryDelay: 0 };
+
+  it('answers 409 concurrent_modification, not 500, when a concurrent transaction cancelled it', async () => {
+    const handler = failingWith(
+      new TransactionCanceledException({
+        message: 'Transaction cancelled, please refer cancellation reasons for specific reasons [TransactionConflict]',
+        $metadata,
+        CancellationReasons: [{ Code: 'TransactionConflict', Message: 'Transaction is ongoing for the item' }],
+      }),
+    );
+
+    const res = await get(handler);
+
+    expect(res.statusCode).toBe(409);
+    expect(res.headers).toMatchObject({ 'content-type': 'application/problem+json', 'retry-after': '1' });
+    expect(JSON.parse(res.body ?? '{}')).toMatchObject({ status: 409, code: 'concurrent_modification' });
+  });
+
+  it('answers 503 service_busy with Retry-After when DynamoDB still throttles after the SDK retries', async () => {
+    const handler = failingWith(new ThrottlingException({ message: 'Throughput exceeds the limit', $metadata }));
+
+    const res = await get(handler);
+
+    expect(res.statusCode).toBe(503);
+    expect(res.headers).toMatchObject({ 'content-type': 'application/problem+json', 'retry-after': '2' });
+    expect(JSON.parse(res.body ?? '{}')).toMatchObject({ status: 503, code: 'service_busy' });
+  });
+
+  it('still answers an opaque 500 for anything else', async () => {
+    const handler = failingWith(new Error('secret detail'));
+
+    const res = await get(handler);
+
+    expect(res.statusCode).toBe(500);
+    expect(res.body).not.toContain('secret detail');
+  });
+});
