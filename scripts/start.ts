@@ -5,7 +5,7 @@
  * engines run: DynamoDB Local is a Java process that would otherwise outlive us.
  */
 import { randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { appendFileSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import type { Server } from 'node:http';
 import { relative, resolve } from 'node:path';
 import { localDataDir } from './local/data-dir';
@@ -18,6 +18,7 @@ const started = Date.now();
 
 let engines: Promise<Engines> | undefined;
 let server: Server | undefined;
+let stopTimers: (() => void) | undefined;
 let stopping = false;
 
 /**
@@ -27,6 +28,7 @@ let stopping = false;
 async function shutdown(exitCode: number) {
   if (stopping) return;
   stopping = true;
+  stopTimers?.();
   if (server?.listening) {
     server.closeAllConnections();
     await new Promise((r) => server?.close(r));
@@ -70,6 +72,8 @@ async function main() {
     MAIL_TRANSPORT: 'outbox',
     MAIL_OUTBOX_DIR: resolve(dataDir, 'outbox'),
     APP_BASE_URL: process.env.APP_BASE_URL ?? 'http://localhost:5173',
+    // Queue messages go to in-process queues (shared/jobs/local-queues.ts), not SQS.
+    QUEUE_TRANSPORT: 'local',
   });
   // `npm run invoke` reuses these to run sample events against this stack.
   const localEnv = [
@@ -84,6 +88,7 @@ async function main() {
     'MAIL_TRANSPORT',
     'MAIL_OUTBOX_DIR',
     'APP_BASE_URL',
+    'QUEUE_TRANSPORT',
   ];
   writeFileSync(
     resolve(dataDir, 'local-env.json'),
@@ -112,6 +117,7 @@ async function main() {
     listening.once('error', refuse);
     listening.listen(port, () => ok());
   });
+  const background = await startBackgroundWork();
   const url = `http://localhost:${port}`;
   console.log(`
 Centrum API ready on ${url} in ${((Date.now() - started) / 1000).toFixed(1)} s (${seedSummary(seed)})
@@ -120,6 +126,7 @@ Centrum API ready on ${url} in ${((Date.now() - started) / 1000).toFixed(1)} s (
   CORS origins  ${allowedOrigins.join(', ') || 'none'}   (CORS_ALLOWED_ORIGINS to change)
   Engines       DynamoDB Local ${dynamodbEndpoint}, S3 server ${s3Endpoint}; data in ${relative(process.cwd(), dataDir) || '.'}/
   E-mails       not sent: written to ${relative(process.cwd(), resolve(dataDir, 'outbox'))}/ (e.g. staff invitation links)
+${background}
 
 Demo sign-in (password for all: ${DEMO.password})
   manager       ${DEMO.manager.email}   (TOTP required: current code ${seed.managerTotpSecret ? currentTotp(seed.managerTotpSecret) : '?'}; any time: npm run totp)
@@ -128,6 +135,38 @@ Demo sign-in (password for all: ${DEMO.password})
   curl -s ${url}/auth/sign-in -H 'content-type: application/json' -d '{"email":"${DEMO.practitioner.email}","password":"${DEMO.password}"}'
 
 Ctrl-C stops the API and the engines.`);
+}
+
+/**
+ * The schedules fire on their cadence and the queue workers take messages as they arrive, through
+ * the deployed jobs handlers (scripts/local/jobs.ts); dead letters are printed and kept in
+ * .data/dead-letters.jsonl.
+ */
+async function startBackgroundWork() {
+  const { connectQueues, loadJobHandlers, nextRun, queues, schedules, startTimers } = await import('./local/jobs');
+  const { localQueues } = await import('#shared/jobs/local-queues');
+  const handlers = await loadJobHandlers();
+  connectQueues(handlers);
+  localQueues.autoDeliver = true;
+  localQueues.onDeadLetter((letter) => {
+    console.error(`dead letter (${letter.target}): ${letter.reason}`);
+    appendFileSync(resolve(dataDir, 'dead-letters.jsonl'), `${JSON.stringify(letter)}\n`, { mode: 0o600 });
+  });
+  stopTimers = startTimers(handlers, (result, schedule) => {
+    if (result instanceof Error) console.error(`schedule ${schedule} failed: ${result.message}`);
+    else console.log(`schedule ${schedule} ran (${result.scheduledTime}): ${JSON.stringify(result.summary)}`);
+  });
+  const lines = schedules.map(({ schedule }) => {
+    const next = nextRun(schedule);
+    return `  Schedule      ${schedule.name}  ${schedule.expression} ${schedule.timeZone}${next ? `, next ${next.toISOString()}` : ''}   (now: npm run job -- ${schedule.name})`;
+  });
+  lines.push(
+    ...queues.map(
+      ({ queue }) =>
+        `  Queue         ${queue.name} → its worker, in process (dead letters: ${relative(process.cwd(), resolve(dataDir, 'dead-letters.jsonl'))})`,
+    ),
+  );
+  return lines.join('\n');
 }
 
 function seedSummary(seed: SeedResult) {

@@ -36,9 +36,13 @@ export const INVITATION_DAYS = 7;
 
 /** An invitation as the API shows it: never the token hash, nor who invited. */
 export function publicInvitation(invitation: Invitation) {
-  const { tokenHash, invitedBy, centreId, ...rest } = invitation;
+  const { tokenHash, invitedBy, centreId, expiryNotifiedAt, ...rest } = invitation;
   return rest;
 }
+
+/** `{ gsi1pk, gsi1sk }` as expression values `:gsi1pk`, `:gsi1sk`. */
+const prefixed = (values: Record<string, string>) =>
+  Object.fromEntries(Object.entries(values).map(([name, value]) => [`:${name}`, value]));
 
 const expiry = (now: Date) => ({
   expiresAt: new Date(now.getTime() + INVITATION_DAYS * 86400_000).toISOString(),
@@ -120,13 +124,16 @@ export async function resendInvitation(actor: Actor, invitationId: string) {
         Update: {
           TableName: tableName,
           Key: keys.invitation(actor.centreId, invitationId),
-          UpdateExpression: 'SET tokenHash = :new, expiresAt = :expires',
+          // A new expiry: back in the expiring index under its new day, to be notified again.
+          UpdateExpression:
+            'SET tokenHash = :new, expiresAt = :expires, gsi1pk = :gsi1pk, gsi1sk = :gsi1sk REMOVE expiryNotifiedAt',
           ConditionExpression: '#status = :pending AND tokenHash = :old',
           ExpressionAttributeNames: { '#status': 'status' },
           ExpressionAttributeValues: {
             ':new': invitation.tokenHash,
             ':old': current.tokenHash,
             ':expires': expiresAt,
+            ...prefixed(keys.invitationsExpiringIndex(expiresAt, actor.centreId, invitationId)),
             ':pending': 'pending',
           },
         },
@@ -150,7 +157,7 @@ export async function revokeInvitation(actor: Actor, invitationId: string) {
         Update: {
           TableName: tableName,
           Key: keys.invitation(actor.centreId, invitationId),
-          UpdateExpression: 'SET #status = :revoked',
+          UpdateExpression: 'SET #status = :revoked REMOVE gsi1pk, gsi1sk',
           ConditionExpression: '#status = :pending',
           ExpressionAttributeNames: { '#status': 'status' },
           ExpressionAttributeValues: { ':revoked': 'revoked', ':pending': 'pending' },
@@ -228,7 +235,7 @@ export async function acceptInvitation(
       Update: {
         TableName: tableName,
         Key: keys.invitation(centreId, invitation.invitationId),
-        UpdateExpression: 'SET #status = :accepted, acceptedAt = :now, userId = :user',
+        UpdateExpression: 'SET #status = :accepted, acceptedAt = :now, userId = :user REMOVE gsi1pk, gsi1sk',
         ConditionExpression: '#status = :pending',
         ExpressionAttributeNames: { '#status': 'status' },
         ExpressionAttributeValues: {

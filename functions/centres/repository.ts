@@ -3,9 +3,11 @@ import { tableName } from '#shared/db/client';
 import { keys } from '#shared/db/keys';
 import {
   getItem,
+  isConditionalCheckFailure,
   type Item,
   queryCollection,
   queryIndex,
+  queryPage,
   stripKeys,
   type TransactItem,
   updateItem,
@@ -199,6 +201,8 @@ export interface Invitation {
   expiresAt: string;
   userId?: string;
   acceptedAt?: string;
+  /** When the inviter was told the invitation expired unaccepted (invitation-expiry job). */
+  expiryNotifiedAt?: string;
 }
 
 /** The look-up item by token hash: a copy of the invitation's fixed fields, so acceptance needs one read. */
@@ -211,7 +215,12 @@ export function invitationPut(invitation: Invitation): TransactItem {
   return {
     Put: {
       TableName: tableName,
-      Item: { ...keys.invitation(invitation.centreId, invitation.invitationId), entity: 'Invitation', ...invitation },
+      Item: {
+        ...keys.invitation(invitation.centreId, invitation.invitationId),
+        ...keys.invitationsExpiringIndex(invitation.expiresAt, invitation.centreId, invitation.invitationId),
+        entity: 'Invitation',
+        ...invitation,
+      },
       ConditionExpression: 'attribute_not_exists(pk)',
     },
   };
@@ -248,5 +257,61 @@ export async function findInvitationToken(tokenHash: string) {
 
 export const invitationsPage = (centreId: string, limit: number, startKey?: Item) =>
   queryCollection(keys.invitationPrefix(centreId), { limit, startKey });
+
+/** Pending, not yet notified invitations of every centre that expired on a UTC day before an instant. */
+export function invitationsExpiredBefore(day: string, before: string, startKey?: Item) {
+  return queryPage({
+    index: 'gsi1',
+    partition: { name: 'gsi1pk', value: keys.invitationsExpiringIndex(day).gsi1pk },
+    sort: { name: 'gsi1sk', before },
+    limit: 100,
+    startKey,
+  });
+}
+
+/**
+ * Claims the expiry notice of an invitation: only while it is still pending with the same expiry
+ * (not resent meanwhile) and nobody claimed it. Leaves the expiring index. False when not claimed.
+ */
+export async function claimExpiryNotice(invitation: Invitation, asOf: string): Promise<boolean> {
+  try {
+    await updateItem({
+      Key: keys.invitation(invitation.centreId, invitation.invitationId),
+      UpdateExpression: 'SET expiryNotifiedAt = :now REMOVE gsi1pk, gsi1sk',
+      ConditionExpression:
+        '#status = :pending AND expiresAt = :expiresAt AND expiresAt <= :asOf AND attribute_not_exists(expiryNotifiedAt)',
+      ExpressionAttributeNames: { '#status': 'status' },
+      ExpressionAttributeValues: {
+        ':pending': 'pending',
+        ':expiresAt': invitation.expiresAt,
+        ':asOf': asOf,
+        ':now': new Date().toISOString(),
+      },
+    });
+    return true;
+  } catch (error) {
+    if (isConditionalCheckFailure(error)) return false;
+    throw error;
+  }
+}
+
+/** Gives a claimed notice back (the e-mail could not be sent): the next delivery tries again. */
+export async function releaseExpiryNotice(invitation: Invitation) {
+  const index = keys.invitationsExpiringIndex(invitation.expiresAt, invitation.centreId, invitation.invitationId);
+  await updateItem({
+    Key: keys.invitation(invitation.centreId, invitation.invitationId),
+    UpdateExpression: 'SET gsi1pk = :pk, gsi1sk = :sk REMOVE expiryNotifiedAt',
+    ConditionExpression: '#status = :pending AND expiresAt = :expiresAt',
+    ExpressionAttributeNames: { '#status': 'status' },
+    ExpressionAttributeValues: {
+      ':pending': 'pending',
+      ':expiresAt': invitation.expiresAt,
+      ':pk': index.gsi1pk,
+      ':sk': index.gsi1sk,
+    },
+  }).catch((error) => {
+    if (!isConditionalCheckFailure(error)) throw error;
+  });
+}
 
 export { invitationFromItem };

@@ -225,3 +225,18 @@ export const meSchema = z.object({
   current: z.object({ centreId: ulidSchema, role: z.enum(roles) }),
   memberships: z.array(membershipSchema),
 });
+
+/** The daily invitation-expiry schedule's payload. */
+export const expiryPayloadSchema = z.strictObject({
+  /** How many days back a run looks, so that runs missed during an outage are caught up. */
+  lookbackDays: z.number().int().min(1).max(30),
+});
+export type ExpiryPayload = z.infer<typeof expiryPayloadSchema>;
+
+/** One message of the invitation-expired queue: an invitation found expired as of the run's intended time. */
+export const expiredInvitationSchema = z.strictObject({
+  centreId: ulidSchema,
+  invitationId: ulidSchema,
+  asOf: z.iso.datetime(),
+});
+export type ExpiredInvitation = z.infer<typeof expiredInvitationSchema>;

@@ -82,6 +82,8 @@ export interface ContextDefinition {
 
 export const defineContext = <const C extends ContextDefinition>(context: C): C => context;
 
-/** Keeps the literal payload type of a schedule while checking it. */
-export const defineSchedule = <P extends z.ZodType>(schedule: ScheduleSpec<P>) => schedule;
-export const defineQueue = <M extends z.ZodType>(queue: QueueSpec<M>) => queue;
+/** Checks a schedule's input against its payload schema and keeps its literal name (for the jobs binding). */
+export const defineSchedule = <const N extends string, P extends z.ZodType>(schedule: ScheduleSpec<P> & { name: N }) =>
+  schedule;
+/** Keeps a queue's literal name and message type (for the jobs binding). */
+export const defineQueue = <const N extends string, M extends z.ZodType>(queue: QueueSpec<M> & { name: N }) => queue;

@@ -56,6 +56,14 @@ export const keys = {
     sk: `INVITATION#${invitationId}`,
   }),
   invitationPrefix: (centreId: string) => ({ pk: C(centreId), skPrefix: 'INVITATION#' }),
+  /**
+   * gsi1 (sparse, across centres): pending invitations by the UTC day they expire, until they are
+   * accepted, revoked or their expiry is notified (the daily invitation-expiry job reads it).
+   */
+  invitationsExpiringIndex: (expiresAt: string, centreId = '', invitationId = '') => ({
+    gsi1pk: `INVITATIONS#EXPIRING#${expiresAt.slice(0, 10)}`,
+    gsi1sk: centreId ? `${expiresAt}#${centreId}#${invitationId}` : expiresAt,
+  }),
 
   // patients
   patient: (centreId: string, patientId: string): TableKey => ({

@@ -61,7 +61,8 @@ export interface QueryPage<T> {
 export interface QuerySpec {
   index?: IndexName;
   partition: { name: string; value: string };
-  sort?: { name: string; beginsWith: string };
+  /** Sort keys that begin with a prefix, or that sort before a value. */
+  sort?: { name: string; beginsWith: string } | { name: string; before: string };
   limit: number;
   startKey?: Item | undefined;
   newestFirst?: boolean;
@@ -72,7 +73,11 @@ export async function queryPage<T extends Item>(spec: QuerySpec): Promise<QueryP
   const names: Record<string, string> = { '#p': spec.partition.name };
   const values: Record<string, unknown> = { ':p': spec.partition.value };
   let condition = '#p = :p';
-  if (spec.sort && spec.sort.beginsWith !== '') {
+  if (spec.sort && 'before' in spec.sort) {
+    names['#s'] = spec.sort.name;
+    values[':s'] = spec.sort.before;
+    condition += ' AND #s < :s';
+  } else if (spec.sort && spec.sort.beginsWith !== '') {
     names['#s'] = spec.sort.name;
     values[':s'] = spec.sort.beginsWith;
     condition += ' AND begins_with(#s, :s)';

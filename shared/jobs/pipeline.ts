@@ -74,7 +74,7 @@ class InvalidInput extends Error {}
 
 export function createJobsHandler<const C extends ContextDefinition>(
   context: C,
-  implementation: JobsImplementation<C>,
+  implementation: NoInfer<JobsImplementation<C>>,
 ) {
   const jobs = context.jobs;
   if (!jobs) throw new Error(`${context.name} declares no schedules or queues`);

@@ -96,6 +96,7 @@ describe('cdk-nag (AwsSolutions and HIPAA.Security) on the prod app', () => {
         'AwsSolutions-IAM5[Resource::*]',
         'AwsSolutions-IAM5[Resource::<arn>/*]',
         'AwsSolutions-IAM5[Resource::<arn>/index/*]',
+        'AwsSolutions-IAM5[Resource::<arn>:*]',
         'AwsSolutions-L1',
         'AwsSolutions-S1',
         'AwsSolutions-SMG4',

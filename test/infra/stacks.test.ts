@@ -322,7 +322,7 @@ describe('Centrum stacks', () => {
       expect(JSON.stringify(roles)).not.toMatch(/AWSLambdaBasicExecutionRole/);
     });
 
-    it('lets only the centres function send e-mail, through SES, as the configured sender domain only', () => {
+    it('lets only the functions that declare it send e-mail, through SES, as the configured sender domain only', () => {
       // Prepare
       const byName = functionsByName(devApi);
       const roles = devApi.findResources('AWS::IAM::Role') as Resources;
@@ -333,8 +333,13 @@ describe('Centrum stacks', () => {
           policyId,
         ),
       );
+      const senders = (api.contexts as readonly ContextDefinition[]).flatMap((c) => [
+        ...(c.api?.sendsEmail ? [c.name] : []),
+        ...(c.jobs?.sendsEmail ? [`${c.name}-jobs`] : []),
+      ]);
       // Assess
-      expect(rolesWithPolicy.map(([name]) => name)).toEqual(['centres']);
+      expect(senders).toEqual(['centres', 'centres-jobs']);
+      expect(rolesWithPolicy.map(([name]) => name).sort()).toEqual(senders.sort());
       expect(policy.Properties.PolicyDocument.Statement).toEqual([
         expect.objectContaining({ Action: 'ses:SendEmail', Effect: 'Allow' }),
       ]);
@@ -382,6 +387,99 @@ describe('Centrum stacks', () => {
       });
       const prodApis = Object.values(prodApi.findResources('AWS::ApiGatewayV2::Api') as Resources);
       expect(prodApis.map((api) => api.Properties.CorsConfiguration)).toEqual([undefined]);
+    });
+
+    describe('background work', () => {
+      const contexts = api.contexts as readonly ContextDefinition[];
+      const schedules = contexts.flatMap((c) => c.jobs?.schedules ?? []);
+      const queues = contexts.flatMap((c) => c.jobs?.queues ?? []);
+
+      it('declares some, so that these assertions assert something', () => {
+        expect(schedules.length).toBeGreaterThan(0);
+        expect(queues.length).toBeGreaterThan(0);
+      });
+
+      it('makes each declared schedule an EventBridge Scheduler schedule: time zone, retries, dead-letter queue, intended time', () => {
+        const made = Object.values(prodApi.findResources('AWS::Scheduler::Schedule') as Resources);
+        expect(made.map((m) => m.Properties.Name).sort()).toEqual(
+          schedules.map((s) => `centrum-prod-${s.name}`).sort(),
+        );
+        for (const schedule of schedules) {
+          const found = made.find((m) => m.Properties.Name === `centrum-prod-${schedule.name}`)!;
+          expect(found.Properties).toMatchObject({
+            ScheduleExpression: schedule.expression,
+            ScheduleExpressionTimezone: schedule.timeZone,
+            FlexibleTimeWindow: { Mode: 'OFF' },
+            Target: {
+              RetryPolicy: {
+                MaximumRetryAttempts: schedule.retry.maxAttempts,
+                MaximumEventAgeInSeconds: schedule.retry.maxEventAgeSeconds,
+              },
+              DeadLetterConfig: { Arn: { 'Fn::GetAtt': [expect.stringMatching(/JobsDeadLetters/), 'Arn'] } },
+            },
+          });
+          const input = JSON.parse(found.Properties.Target.Input);
+          expect(input).toEqual({
+            source: 'centrum.schedule',
+            schedule: schedule.name,
+            scheduledTime: '<aws.scheduler.scheduled-time>',
+            executionId: '<aws.scheduler.execution-id>',
+            payload: schedule.input,
+          });
+        }
+      });
+
+      it('gives each declared queue a KMS-encrypted SQS queue with a dead-letter queue, partial batch responses and alarms', () => {
+        const made = prodApi.findResources('AWS::SQS::Queue') as Resources;
+        const mappings = Object.values(prodApi.findResources('AWS::Lambda::EventSourceMapping') as Resources);
+        const alarms = Object.values(prodApi.findResources('AWS::CloudWatch::Alarm') as Resources);
+        for (const queue of queues) {
+          const [queueId, main] = Object.entries(made).find(
+            ([, q]) => q.Properties.QueueName === `centrum-prod-${queue.name}`,
+          )!;
+          const [deadId, dead] = Object.entries(made).find(
+            ([, q]) => q.Properties.QueueName === `centrum-prod-${queue.name}-dead-letters`,
+          )!;
+          expect(main.Properties).toMatchObject({
+            VisibilityTimeout: queue.visibilityTimeoutSeconds,
+            KmsMasterKeyId: expect.anything(),
+            RedrivePolicy: {
+              deadLetterTargetArn: { 'Fn::GetAtt': [deadId, 'Arn'] },
+              maxReceiveCount: queue.maxReceiveCount,
+            },
+          });
+          expect(dead.Properties.KmsMasterKeyId).toBeDefined();
+          const mapping = mappings.find((m) => JSON.stringify(m.Properties.EventSourceArn).includes(queueId));
+          expect(mapping?.Properties).toMatchObject({
+            BatchSize: queue.batchSize,
+            MaximumBatchingWindowInSeconds: queue.maxBatchingWindowSeconds,
+            FunctionResponseTypes: ['ReportBatchItemFailures'],
+          });
+          const watching = (id: string) => alarms.filter((a) => JSON.stringify(a.Properties.Dimensions).includes(id));
+          expect(watching(deadId).map((a) => a.Properties.MetricName)).toEqual(['ApproximateNumberOfMessagesVisible']);
+          expect(watching(queueId).map((a) => [a.Properties.MetricName, a.Properties.Threshold])).toEqual([
+            ['ApproximateAgeOfOldestMessage', queue.maxMessageAgeSeconds],
+          ]);
+          for (const alarm of [...watching(deadId), ...watching(queueId)])
+            expect(alarm.Properties.AlarmActions).toHaveLength(1);
+        }
+      });
+
+      it('retries a failed scheduled run twice, then keeps it in the dead-letter queue', () => {
+        const jobsFunctions = Object.entries(prodApi.findResources('AWS::Lambda::Function') as Resources).filter(
+          ([, f]) => String(f.Properties.Environment.Variables.POWERTOOLS_SERVICE_NAME).endsWith('-jobs'),
+        );
+        expect(jobsFunctions.length).toBeGreaterThan(0);
+        for (const [id, fn] of jobsFunctions) {
+          expect(fn.Properties.DeadLetterConfig?.TargetArn).toEqual({
+            'Fn::GetAtt': [expect.stringMatching(/JobsDeadLetters/), 'Arn'],
+          });
+          prodApi.hasResourceProperties('AWS::Lambda::EventInvokeConfig', {
+            FunctionName: { Ref: id },
+            MaximumRetryAttempts: 2,
+          });
+        }
+      });
     });
 
     it('has no API Gateway authorizer: the handlers verify tokens themselves', () => {

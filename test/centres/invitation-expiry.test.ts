@@ -1,0 +1,156 @@
+import { afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { handler } from '#functions/centres/jobs';
+import { acceptInvitation, issueInvitation, resendInvitation, revokeInvitation } from '#functions/centres/invitations';
+import { updateStaffMember } from '#functions/centres/staff';
+import { caseload } from '#functions/patients/service';
+import { localQueues } from '#shared/jobs/local-queues';
+import type { ScheduleResult } from '#shared/jobs/pipeline';
+import { connectQueues, scheduledEvent } from '../../scripts/local/jobs';
+import { lambdaContext } from '../../scripts/local/http-adapter';
+import { findMembership } from '#functions/centres/repository';
+import { sentEmails } from '../support/outbox';
+import { buildCentre, type CentreWorld, invite, PASSWORD } from '../support/world';
+import { centres } from '#functions/centres/context';
+
+/**
+ * The invitation-expiry schedule and its worker, through the deployed jobs handler and the
+ * in-process queues (SQS's behaviour), on DynamoDB Local. Invitations expire 7 days after they are
+ * sent: runs "in the future" (the schedule's intended time) find them expired without faking clocks.
+ */
+const schedule = centres.jobs.schedules[0];
+const DAY = 86_400_000;
+const inDays = (days: number) => new Date(Date.now() + days * DAY);
+
+async function run(at: Date): Promise<ScheduleResult> {
+  const result = (await handler(
+    scheduledEvent(schedule, at),
+    lambdaContext('centrum-centres-jobs', 'r'),
+  )) as ScheduleResult;
+  await localQueues.drain();
+  return result;
+}
+
+const noticesAbout = (email: string) =>
+  sentEmails().filter((e) => e.kind === 'invitation-expired' && e.text.includes(email));
+
+let w: CentreWorld;
+
+beforeAll(async () => {
+  connectQueues({ centres: handler as never });
+  w = await buildCentre('Expiry centre');
+});
+
+afterEach(() => localQueues.reset());
+
+describe('invitations that expire unaccepted', () => {
+  it('tell their inviter once, in the centre language, whatever the number of runs and deliveries', async () => {
+    const email = `expiring-${Date.now()}@example.test`;
+    await issueInvitation(w.manager.actor, { email, role: 'practitioner' });
+    const at = inDays(8);
+
+    const first = await run(at);
+    const again = await run(at);
+    await Promise.all([run(at), run(at)]);
+
+    expect(first.summary).toMatchObject({ expiredInvitations: 1, queued: 1 });
+    expect(again.summary).toMatchObject({ expiredInvitations: 0 });
+    const notices = noticesAbout(email);
+    expect(notices).toHaveLength(1);
+    expect(notices[0]).toMatchObject({ to: w.manager.email, subject: `Invitation expirée : ${email}` });
+    expect(localQueues.deadLetters).toEqual([]);
+  });
+
+  it('are judged as of the run, not of the clock: an early run sees nothing, a late run the same as an on-time one', async () => {
+    const email = `timely-${Date.now()}@example.test`;
+    await issueInvitation(w.manager.actor, {
+      email,
+      role: 'secretary',
+      servedPractitionerIds: [w.practitioner.userId],
+    });
+
+    const early = await run(inDays(6));
+    const onTime = await run(inDays(8));
+
+    expect(early.summary).toMatchObject({ expiredInvitations: 0 });
+    expect(onTime.summary).toMatchObject({ expiredInvitations: 1 });
+    expect(noticesAbout(email)).toHaveLength(1);
+  });
+
+  it('are caught up within the look-back window after an outage, and not beyond it', async () => {
+    const email = `outage-${Date.now()}@example.test`;
+    await issueInvitation(w.manager.actor, { email, role: 'practitioner' });
+
+    const tooLate = await run(inDays(7 + schedule.input.lookbackDays + 2));
+    const withinWindow = await run(inDays(7 + schedule.input.lookbackDays - 1));
+
+    expect(tooLate.summary).toMatchObject({ expiredInvitations: 0 });
+    expect(withinWindow.summary).toMatchObject({ expiredInvitations: 1 });
+    expect(noticesAbout(email)).toHaveLength(1);
+  });
+
+  it('say nothing of invitations accepted or revoked', async () => {
+    const accepted = await issueInvitation(w.manager.actor, {
+      email: `acc-${Date.now()}@example.test`,
+      role: 'practitioner',
+    });
+    await acceptInvitation({ token: accepted.token, password: PASSWORD, firstName: 'A', lastName: 'B' });
+    const revoked = await issueInvitation(w.manager.actor, {
+      email: `rev-${Date.now()}@example.test`,
+      role: 'practitioner',
+    });
+    await revokeInvitation(w.manager.actor, revoked.invitation.invitationId);
+
+    const result = await run(inDays(8));
+
+    expect(result.summary).toMatchObject({ expiredInvitations: 0 });
+    for (const email of [accepted.invitation.email, revoked.invitation.email]) expect(noticesAbout(email)).toEqual([]);
+  });
+
+  it('tell again about an invitation resent after its notice, once its new expiry has passed', async () => {
+    const email = `resent-${Date.now()}@example.test`;
+    const { invitation } = await issueInvitation(w.manager.actor, { email, role: 'practitioner' });
+    await run(inDays(8));
+    await resendInvitation(w.manager.actor, invitation.invitationId);
+
+    await run(inDays(8));
+    await run(inDays(8));
+
+    expect(noticesAbout(email)).toHaveLength(2);
+  });
+
+  it('ignore a notice queued for an expiry the invitation no longer has (resent in between)', async () => {
+    const email = `moved-${Date.now()}@example.test`;
+    const { invitation } = await issueInvitation(w.manager.actor, { email, role: 'practitioner' });
+    await resendInvitation(w.manager.actor, invitation.invitationId);
+
+    // Found expired as of its first expiry, delivered after the resend moved it later.
+    await localQueues.send('invitation-expired', [
+      JSON.stringify({ centreId: w.centreId, invitationId: invitation.invitationId, asOf: invitation.expiresAt }),
+    ]);
+    await localQueues.drain();
+
+    expect(noticesAbout(email)).toEqual([]);
+  });
+
+  it('tell the managers when the inviter is no longer an active member', async () => {
+    const other = await buildCentre('Expiry centre with a departed inviter');
+    const secondManager = await invite(other.manager.actor, 'practitioner');
+    const member = await findMembership(other.centreId, secondManager.userId);
+    // A practitioner promoted to manager (with a second factor) invites, then is suspended.
+    const email = `departed-${Date.now()}@example.test`;
+    await issueInvitation(
+      { ...secondManager.actor, role: 'manager' },
+      { email, role: 'secretary', servedPractitionerIds: [other.practitioner.userId] },
+    );
+    await updateStaffMember(
+      other.manager.actor,
+      secondManager.userId,
+      { version: member!.version, status: 'suspended' },
+      caseload,
+    );
+
+    await run(inDays(8));
+
+    expect(noticesAbout(email).map((e) => e.to)).toEqual([other.manager.email]);
+  });
+});
