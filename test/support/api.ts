@@ -55,3 +55,24 @@ export async function call<T = any>(method: string, url: string, options: CallOp
     text,
   };
 }
+
+/**
+ * A `fetch` that serves requests through the local adapter (no socket), for clients that take one:
+ * the typed client of client/index.ts in the tests.
+ */
+export async function adapterFetch(request: Request): Promise<Response> {
+  handlers ??= await loadHandlers();
+  const url = new URL(request.url);
+  const result = await invoke(handlers, {
+    method: request.method,
+    url: `${url.pathname}${url.search}`,
+    headers: Object.fromEntries(request.headers.entries()),
+    body: Buffer.from(await request.arrayBuffer()),
+    sourceIp: '198.51.100.8',
+  });
+  const status = result.statusCode ?? 200;
+  return new Response(status === 204 ? null : (result.body ?? null), {
+    status,
+    headers: (result.headers ?? {}) as Record<string, string>,
+  });
+}
