@@ -111,7 +111,13 @@ export async function invoke(handlers: Handlers, req: RawRequest): Promise<APIGa
   return result;
 }
 
+const EMPTY = Buffer.alloc(0);
+
 function readBody(req: IncomingMessage): Promise<Buffer | undefined> {
+  // No body announced: nothing to wait for (Node discards an unread request once answered).
+  if (req.headers['content-length'] === undefined && req.headers['transfer-encoding'] === undefined) {
+    return Promise.resolve(EMPTY);
+  }
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
     let size = 0;

@@ -31,12 +31,15 @@ export interface AuditEvent {
 
 function auditItem(actor: Actor, origin: Origin, event: AuditEvent): Item {
   const eventId = newId();
-  const partition = event.patientId
+  const { pk, sk } = event.patientId
     ? keys.patientAudit(actor.centreId, event.patientId, eventId)
     : keys.listAudit(actor.centreId, eventId);
+  const { gsi1pk, gsi1sk } = keys.userAuditIndex(actor.centreId, actor.userId, eventId);
   return {
-    ...partition,
-    ...keys.userAuditIndex(actor.centreId, actor.userId, eventId),
+    pk,
+    sk,
+    gsi1pk,
+    gsi1sk,
     entity: 'AuditEvent',
     eventId,
     centreId: actor.centreId,

@@ -259,19 +259,19 @@ function rejectBody(body: LazyBody) {
 }
 
 function toResponse(result: unknown, operation: OperationSpec, requestId: string): HttpResponse {
-  const status = operation.successStatus ?? 200;
-  const headers = { ...baseHeaders, 'x-request-id': requestId, ...operation.headers };
-  if (status === 204 || result === undefined) return { statusCode: status, headers };
-  if (typeof result === 'string') {
-    return {
-      statusCode: status,
-      headers: { 'content-type': operation.produces ?? 'text/plain; charset=utf-8', ...headers },
-      body: result,
-    };
+  const statusCode = operation.successStatus ?? 200;
+  if (statusCode === 204 || result === undefined) {
+    return { statusCode, headers: { ...baseHeaders, 'x-request-id': requestId, ...operation.headers } };
   }
+  const text = typeof result === 'string';
   return {
-    statusCode: status,
-    headers: { 'content-type': 'application/json', ...headers },
-    body: JSON.stringify(result),
+    statusCode,
+    headers: {
+      'content-type': text ? (operation.produces ?? 'text/plain; charset=utf-8') : 'application/json',
+      ...baseHeaders,
+      'x-request-id': requestId,
+      ...operation.headers,
+    },
+    body: text ? result : JSON.stringify(result),
   };
 }
