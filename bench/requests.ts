@@ -35,7 +35,7 @@ const happyCaller = (operationId: string): Caller =>
 export interface RouteCount {
   operationId: string;
   route: string;
-  as: Caller;
+  as: Caller | 'job';
   status: number;
   measured: Budget;
   budget: Budget;
@@ -81,6 +81,40 @@ for (const { operation: route } of api.operations) {
     budgetTotal: budgetTotal(budget),
     over,
   });
+}
+// Background work: one run of each schedule that finds one thing to do, and one message of each
+// queue it fills, through the deployed jobs handlers and the in-process queues.
+const { localQueues } = await import('#shared/jobs/local-queues');
+const { connectQueues, loadJobHandlers, queues, runSchedule, schedules } = await import('../scripts/local/jobs');
+const { issueInvitation } = await import('#functions/centres/invitations');
+const jobHandlers = await loadJobHandlers();
+connectQueues(jobHandlers);
+const { matrixWorld } = await import('../test/support/matrix-world');
+await issueInvitation(matrixWorld().centre.manager.actor, { email: 'bench-expiry@example.test', role: 'practitioner' });
+const row = (operationId: string, route: string, measured: Budget, budget: Budget): RouteCount => ({
+  operationId,
+  route,
+  as: 'job',
+  status: 200,
+  measured,
+  budget,
+  total: budgetTotal(measured),
+  budgetTotal: budgetTotal(budget),
+  over: overBudget(measured as Record<string, number>, budget),
+});
+for (const { schedule } of schedules) {
+  resetRequestCounts();
+  await runSchedule(jobHandlers, schedule.name, new Date(Date.now() + 8 * 86_400_000));
+  results.push(row(schedule.name, `schedule ${schedule.expression}`, requestCounts() as Budget, schedule.budget));
+  for (const { queue } of queues.filter((q) => q.queue.producers.includes(schedule.name))) {
+    const depth = localQueues.depth(queue.name);
+    resetRequestCounts();
+    await localQueues.drain();
+    const perMessage = Object.fromEntries(
+      Object.entries(requestCounts()).map(([command, n]) => [command, Math.ceil(n / Math.max(depth, 1))]),
+    ) as Budget;
+    results.push(row(queue.name, `queue, per message (${depth})`, perMessage, queue.budget));
+  }
 }
 writeChildResult(results);
 // The SDK's keep-alive sockets would keep the process alive.

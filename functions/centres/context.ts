@@ -29,6 +29,8 @@ export const centres = defineContext({
         payload: expiryPayloadSchema,
         input: { lookbackDays: 7 },
         retry: { maxAttempts: 3, maxEventAgeSeconds: 6 * 3600 },
+        // One Query per day looked back (and today), each a day's expiries: one page.
+        budget: { Query: 8 },
       }),
     ],
     queues: [
@@ -42,6 +44,8 @@ export const centres = defineContext({
         maxReceiveCount: 5,
         maxMessageAgeSeconds: 3600,
         producers: ['invitation-expiry'],
+        // The invitation, the claim, the centre (language), the inviter's membership (or the managers).
+        budget: { GetItem: 3, UpdateItem: 1, Query: 1 },
         rationale:
           'a notice is one read, one conditional write and one e-mail: 10 per batch keeps an invocation short; 360 s = 6 × the 60 s function timeout (AWS guidance); 5 deliveries ride out an SES outage of a few minutes before the dead-letter queue',
       }),

@@ -1,4 +1,5 @@
 import type { z } from 'zod';
+import type { Budget } from '#shared/db/budget';
 import type { OperationSpec } from '#shared/http/operation';
 
 /**
@@ -41,6 +42,8 @@ export interface ScheduleSpec<P extends z.ZodType = z.ZodType> {
   input: z.input<P>;
   /** Scheduler's delivery retries, then its dead-letter queue. */
   retry: { maxAttempts: number; maxEventAgeSeconds: number };
+  /** Most DynamoDB requests one run makes (checked by its tests, printed by the bench). */
+  budget: Budget;
 }
 
 /**
@@ -65,6 +68,8 @@ export interface QueueSpec<M extends z.ZodType = z.ZodType> {
   maxMessageAgeSeconds: number;
   /** Which schedules of the context send to it (granted sqs:SendMessage). */
   producers: readonly string[];
+  /** Most DynamoDB requests the worker makes per message (checked by its tests, printed by the bench). */
+  budget: Budget;
   /** Why these numbers. */
   rationale: string;
 }

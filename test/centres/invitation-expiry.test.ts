@@ -3,6 +3,8 @@ import { handler } from '#functions/centres/jobs';
 import { acceptInvitation, issueInvitation, resendInvitation, revokeInvitation } from '#functions/centres/invitations';
 import { updateStaffMember } from '#functions/centres/staff';
 import { caseload } from '#functions/patients/service';
+import { overBudget } from '#shared/db/budget';
+import { requestCounts, resetRequestCounts } from '#shared/db/request-counter';
 import { localQueues } from '#shared/jobs/local-queues';
 import type { ScheduleResult } from '#shared/jobs/pipeline';
 import { connectQueues, scheduledEvent } from '../../scripts/local/jobs';
@@ -18,6 +20,7 @@ import { centres } from '#functions/centres/context';
  * sent: runs "in the future" (the schedule's intended time) find them expired without faking clocks.
  */
 const schedule = centres.jobs.schedules[0];
+const queue = centres.jobs.queues[0];
 const DAY = 86_400_000;
 const inDays = (days: number) => new Date(Date.now() + days * DAY);
 
@@ -48,7 +51,12 @@ describe('invitations that expire unaccepted', () => {
     await issueInvitation(w.manager.actor, { email, role: 'practitioner' });
     const at = inDays(8);
 
-    const first = await run(at);
+    resetRequestCounts();
+    const first = (await handler(scheduledEvent(schedule, at), lambdaContext('jobs', 'r'))) as ScheduleResult;
+    const scheduleRequests = requestCounts();
+    resetRequestCounts();
+    await localQueues.drain();
+    const workerRequests = requestCounts();
     const again = await run(at);
     await Promise.all([run(at), run(at)]);
 
@@ -58,6 +66,8 @@ describe('invitations that expire unaccepted', () => {
     expect(notices).toHaveLength(1);
     expect(notices[0]).toMatchObject({ to: w.manager.email, subject: `Invitation expirée : ${email}` });
     expect(localQueues.deadLetters).toEqual([]);
+    expect(overBudget(scheduleRequests, schedule.budget), 'schedule run over budget').toEqual([]);
+    expect(overBudget(workerRequests, queue.budget), 'one notice over budget').toEqual([]);
   });
 
   it('are judged as of the run, not of the clock: an early run sees nothing, a late run the same as an on-time one', async () => {

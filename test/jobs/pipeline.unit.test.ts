@@ -29,6 +29,7 @@ const testContext = defineContext({
         payload: z.strictObject({ batch: z.number().int().min(1) }),
         input: { batch: 2 },
         retry: { maxAttempts: 2, maxEventAgeSeconds: 3600 },
+        budget: {},
       }),
     ],
     queues: [
@@ -42,6 +43,7 @@ const testContext = defineContext({
         maxReceiveCount: 3,
         maxMessageAgeSeconds: 600,
         producers: ['contract-tick'],
+        budget: {},
         rationale: 'tests',
       }),
     ],
