@@ -1,17 +1,37 @@
 import { readFileSync } from 'node:fs';
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import { api, FALLBACK_CONTEXT } from '#functions/contexts';
+import type { ContextDefinition } from '#shared/context/definition';
 import { FALLBACK_ROUTE_KEY, routeKey } from '#shared/http/operation';
 
 /**
- * Sample events (events/): API Gateway v2 requests with `${NAME}` placeholders filled from the
- * given variables, and the function that serves their route key.
+ * Sample events (events/<context>/): API Gateway v2 requests, EventBridge Scheduler runs and SQS
+ * batches, with `${NAME}` placeholders filled from the given variables; and which function serves
+ * each: a context's API function, or its jobs function.
  */
-export function loadEvent(file: string, vars: Record<string, string | undefined>) {
+export type SampleEvent =
+  { kind: 'http'; event: APIGatewayProxyEventV2; fn: string } | { kind: 'jobs'; event: unknown; fn: string };
+
+const contexts: readonly ContextDefinition[] = api.contexts;
+
+export function loadEvent(file: string, vars: Record<string, string | undefined>): SampleEvent {
   const text = readFileSync(file, 'utf8').replace(/\$\{(\w+)\}/g, (whole, name: string) => vars[name] ?? whole);
-  const event = JSON.parse(text) as APIGatewayProxyEventV2;
-  if (event.routeKey === FALLBACK_ROUTE_KEY) return { event, fn: FALLBACK_CONTEXT };
-  const found = api.operations.find((o) => routeKey(o.operation) === event.routeKey);
-  if (!found) throw new Error(`${file}: route key ${event.routeKey} is declared by no context`);
-  return { event, fn: found.context };
+  const event = JSON.parse(text) as Record<string, unknown>;
+  if (typeof event.routeKey === 'string') {
+    const http = event as unknown as APIGatewayProxyEventV2;
+    if (http.routeKey === FALLBACK_ROUTE_KEY) return { kind: 'http', event: http, fn: FALLBACK_CONTEXT };
+    const found = api.operations.find((o) => routeKey(o.operation) === http.routeKey);
+    if (!found) throw new Error(`${file}: route key ${http.routeKey} is declared by no context`);
+    return { kind: 'http', event: http, fn: found.context };
+  }
+  if (event.source === 'centrum.schedule') {
+    const owner = contexts.find((c) => c.jobs?.schedules.some((s) => s.name === event.schedule));
+    if (!owner) throw new Error(`${file}: schedule ${String(event.schedule)} is declared by no context`);
+    return { kind: 'jobs', event, fn: owner.name };
+  }
+  const arn = (event.Records as { eventSourceARN?: string }[] | undefined)?.[0]?.eventSourceARN ?? '';
+  const owner = contexts.find((c) => c.jobs?.queues.some((q) => arn.endsWith(`-${q.name}`)));
+  if (!owner)
+    throw new Error(`${file}: neither an API Gateway request, a scheduled run nor a batch of a declared queue`);
+  return { kind: 'jobs', event, fn: owner.name };
 }
