@@ -132,7 +132,18 @@ export async function findEntity<T>(key: TableKey, consistent = false): Promise<
   return item ? (stripKeys(item) as unknown as T) : undefined;
 }
 
-const KEY_ATTRIBUTES = new Set(['pk', 'sk', 'gsi1pk', 'gsi1sk', 'gsi2pk', 'gsi2sk', 'gsi3pk', 'gsi3sk', 'ttl', 'entity']);
+const KEY_ATTRIBUTES = new Set([
+  'pk',
+  'sk',
+  'gsi1pk',
+  'gsi1sk',
+  'gsi2pk',
+  'gsi2sk',
+  'gsi3pk',
+  'gsi3sk',
+  'ttl',
+  'entity',
+]);
 
 /** Table-key attributes are never part of a domain object. (A loop: twice as fast as a rest pattern on hot reads.) */
 export function stripKeys<T extends Item>(item: T): T {

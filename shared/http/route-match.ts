@@ -7,8 +7,7 @@ import type { OperationSpec } from '#shared/http/operation';
  * with another method (405).
  */
 export type RouteMatch<O extends OperationSpec = OperationSpec> =
-  | { operation: O; pathParameters: Record<string, string> }
-  | { operation?: undefined; allowed: string[] };
+  { operation: O; pathParameters: Record<string, string> } | { operation?: undefined; allowed: string[] };
 
 export function createRouteMatcher<O extends OperationSpec>(operations: readonly O[]) {
   const compiled = operations.map((operation) => {
@@ -46,7 +45,9 @@ export function createRouteMatcher<O extends OperationSpec>(operations: readonly
   return function matchRoute(method: string, path: string): RouteMatch<O> {
     const direct = literal.get(path)?.map((c) => ({ c, m: [path] as RegExpExecArray | string[] })) ?? [];
     const directHit = direct.find(({ c }) => c.operation.method === method);
-    const candidates = directHit ? direct : [...direct, ...matching(templated.get(firstSegment(path)) ?? noRoutes, path)];
+    const candidates = directHit
+      ? direct
+      : [...direct, ...matching(templated.get(firstSegment(path)) ?? noRoutes, path)];
     const hit = directHit ?? candidates.find(({ c }) => c.operation.method === method);
     if (!hit) return { allowed: candidates.map(({ c }) => c.operation.method) };
     const pathParameters: Record<string, string> = {};
