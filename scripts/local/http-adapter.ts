@@ -9,7 +9,7 @@ import { createRouteMatcher } from '#shared/http/route-match';
 
 /**
  * The local stand-in for API Gateway (HTTP API, payload 2.0): matches a request against the
- * route table, builds the same event API Gateway would and calls the very handler that is
+ * operations of every context (composed at the edge), builds the same event API Gateway would and calls the very handler that is
  * deployed. A request that matches no route goes, as API Gateway's `$default` route, to the
  * fallback function, which answers 404 or 405.
  */

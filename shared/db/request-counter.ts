@@ -2,7 +2,7 @@ import type { InitializeHandler, InitializeHandlerArguments, MetadataBearer } fr
 
 /**
  * Counts DynamoDB requests by command name. Installed only when CENTRUM_COUNT_REQUESTS=1 (tests
- * and benchmarks), to check each route against the budget declared in the route table.
+ * and benchmarks), to check each operation and job against the budget declared beside it.
  */
 const counts = new Map<string, number>();
 

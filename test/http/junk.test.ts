@@ -14,7 +14,7 @@ import { diffSnapshots, itemId, type SnapshotDiff, snapshot } from '../support/t
 import { buildCentre, type CentreWorld, newPatient, origin, PASSWORD } from '../support/world';
 
 /**
- * Property: whatever reaches any route of the route table, from any caller (anonymous, a broken
+ * Property: whatever reaches any route of any context, from any caller (anonymous, a broken
  * token, each role of the centre, another centre's manager), the answer is never a 5xx, and a
  * refused request (4xx) leaves every item of the table exactly as it was — a full snapshot of the
  * table, compared attribute by attribute — except the refusals listed in `refusalsThatWrite`,
@@ -24,7 +24,7 @@ import { buildCentre, type CentreWorld, newPatient, origin, PASSWORD } from '../
  * - junk: odd or real path ids (the junk world's patients, licence, invitation, staff), query
  *   strings, bodies (junk, or plausible ones naming real people and versions), content types, sizes;
  * - near-valid: the authorization matrix's request that succeeds for one caller
- *   (test/support/route-matrix.ts), sent by that caller or another, with one mutation (a stale
+ *   (test/<context>/route-cases.ts), sent by that caller or another, with one mutation (a stale
  *   version, another real id, a field dropped or replaced by junk): refusals of writes on real
  *   items, one step away from success. Every route runs each mutation at least once (examples).
  */
