@@ -23,13 +23,15 @@ const tableName = process.env.TABLE_NAME!;
 const { ensureTable } = await import('../scripts/local/engines');
 await ensureTable(endpoint, tableName);
 const { createLocalServer, loadHandlers } = await import('../scripts/local/http-adapter');
+// The keys of the single table, as the handlers build them (the same key module; no SDK wrapper).
+const { keys } = await import('#shared/db/keys');
 const { buildCentre } = await import('../test/support/world');
 
 const world = await buildCentre('Bench HTTP centre');
 const actor = world.practitioner.actor;
 const patientId = world.patientId;
 
-/** The reference: the same two requests, raw. Keys as in shared/db/keys.ts, item as in shared/audit/audit.ts. */
+/** The reference: the same two requests, raw (keys from shared/db/keys.ts, item as in shared/audit/audit.ts). */
 const doc = DynamoDBDocumentClient.from(
   new DynamoDBClient({
     endpoint,
@@ -49,11 +51,10 @@ const reference = createServer(async (req, res) => {
       return;
     }
     const id = decodeURIComponent(match[1]);
-    const centre = `CENTRE#${actor.centreId}`;
     const out = await doc.send(
       new GetCommand({
         TableName: tableName,
-        Key: { pk: `${centre}#PATIENT#${id}`, sk: 'PATIENT' },
+        Key: keys.patient(actor.centreId, id),
         ConsistentRead: true,
       }),
     );
@@ -67,10 +68,8 @@ const reference = createServer(async (req, res) => {
       new PutCommand({
         TableName: tableName,
         Item: {
-          pk: `${centre}#AUDIT#PATIENT#${id}`,
-          sk: eventId,
-          gsi1pk: `${centre}#AUDIT#USER#${actor.userId}`,
-          gsi1sk: eventId,
+          ...keys.patientAudit(actor.centreId, id, eventId),
+          ...keys.userAuditIndex(actor.centreId, actor.userId, eventId),
           entity: 'AuditEvent',
           eventId,
           centreId: actor.centreId,

@@ -43,11 +43,12 @@ export const centres = defineContext({
         visibilityTimeoutSeconds: 360,
         maxReceiveCount: 5,
         maxMessageAgeSeconds: 3600,
+        maxDepth: 1000,
         producers: ['invitation-expiry'],
         // The invitation, the claim, the centre (language), the inviter's membership (or the managers).
         budget: { GetItem: 3, UpdateItem: 1, Query: 1 },
         rationale:
-          'a notice is one read, one conditional write and one e-mail: 10 per batch keeps an invocation short; 360 s = 6 × the 60 s function timeout (AWS guidance); 5 deliveries ride out an SES outage of a few minutes before the dead-letter queue',
+          'a notice is one read, one conditional write and one e-mail: 10 per batch keeps an invocation short; 360 s = 6 × the 60 s function timeout (AWS guidance); 5 deliveries ride out an SES outage of a few minutes before the dead-letter queue; a day of expiries is tens of messages, so 1 000 waiting means something is wrong',
       }),
     ],
   },

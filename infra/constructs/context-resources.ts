@@ -77,6 +77,14 @@ export class ContextResources extends Construct {
         comparisonOperator: ComparisonOperator.GREATER_THAN_THRESHOLD,
         treatMissingData: TreatMissingData.NOT_BREACHING,
       }).addAlarmAction(new SnsAction(props.alarms));
+      new Alarm(this, `${pascal(spec.name)}Deep`, {
+        alarmDescription: `${spec.name}: more than ${spec.maxDepth} messages wait (a flood, or the worker stopped)`,
+        metric: queue.metricApproximateNumberOfMessagesVisible({ period: Duration.minutes(1) }),
+        threshold: spec.maxDepth,
+        evaluationPeriods: 5,
+        comparisonOperator: ComparisonOperator.GREATER_THAN_THRESHOLD,
+        treatMissingData: TreatMissingData.NOT_BREACHING,
+      }).addAlarmAction(new SnsAction(props.alarms));
       return { spec, queue, deadLetters };
     });
 

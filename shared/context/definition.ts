@@ -66,6 +66,8 @@ export interface QueueSpec<M extends z.ZodType = z.ZodType> {
   maxReceiveCount: number;
   /** Alarm when the oldest message waits longer than this (the queue is not keeping up). */
   maxMessageAgeSeconds: number;
+  /** Alarm when more messages than this wait (its depth: a flood, or a worker stopped). */
+  maxDepth: number;
   /** Which schedules of the context send to it (granted sqs:SendMessage). */
   producers: readonly string[];
   /** Most DynamoDB requests the worker makes per message (checked by its tests, printed by the bench). */

@@ -459,6 +459,7 @@ describe('Centrum stacks', () => {
           expect(watching(deadId).map((a) => a.Properties.MetricName)).toEqual(['ApproximateNumberOfMessagesVisible']);
           expect(watching(queueId).map((a) => [a.Properties.MetricName, a.Properties.Threshold])).toEqual([
             ['ApproximateAgeOfOldestMessage', queue.maxMessageAgeSeconds],
+            ['ApproximateNumberOfMessagesVisible', queue.maxDepth],
           ]);
           for (const alarm of [...watching(deadId), ...watching(queueId)])
             expect(alarm.Properties.AlarmActions).toHaveLength(1);

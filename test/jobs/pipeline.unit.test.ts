@@ -42,6 +42,7 @@ const testContext = defineContext({
         visibilityTimeoutSeconds: 60,
         maxReceiveCount: 3,
         maxMessageAgeSeconds: 600,
+        maxDepth: 100,
         producers: ['contract-tick'],
         budget: {},
         rationale: 'tests',
