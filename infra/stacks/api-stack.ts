@@ -19,6 +19,7 @@ import type { ISecret } from 'aws-cdk-lib/aws-secretsmanager';
 import { Topic } from 'aws-cdk-lib/aws-sns';
 import type { Construct } from 'constructs';
 import { FALLBACK_CONTEXT, api as composition } from '#functions/contexts';
+import { timeZoneProblems } from '#shared/context/compose';
 import { corsPolicy } from '#shared/http/cors';
 import { FALLBACK_ROUTE_KEY, routeKey } from '#shared/http/operation';
 import type { CentrumConfig } from '../config';
@@ -56,6 +57,8 @@ export class ApiStack extends Stack {
   constructor(scope: Construct, id: string, props: ApiStackProps) {
     super(scope, id, props);
     const { config, table, documentsBucket, jwtSecret, key, dataAccess } = props;
+    const unknownZones = timeZoneProblems(composition);
+    if (unknownZones.length > 0) throw new Error(unknownZones.join('\n'));
     const { settings } = config;
 
     const { mail } = config;

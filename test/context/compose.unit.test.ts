@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import * as z from 'zod';
 import { api } from '#functions/contexts';
-import { composeContexts } from '#shared/context/compose';
+import { composeContexts, timeZoneProblems } from '#shared/context/compose';
 import { type ContextDefinition, defineContext, defineQueue, defineSchedule } from '#shared/context/definition';
 
 const api_ = { memoryMb: 512, timeoutSeconds: 10, access: [], sizing: 'test' } as const;
@@ -72,10 +72,17 @@ describe('composing the contexts at the edge', () => {
     ['a year other than *', { expression: 'cron(0 3 * * ? 2027)' }],
     ['both days given', { expression: 'cron(0 3 * * MON *)' }],
     ['five fields', { expression: 'cron(0 3 * * ?)' }],
-    ['an unknown time zone', { timeZone: 'Europe/Atlantis' }],
+    ['a time zone that is no IANA name', { timeZone: 'Brussels time' }],
     ['an input its payload schema refuses', { input: { days: 'one' } as never }],
   ])('refuses a schedule with %s', (_what, overrides) => {
     expect(() => composeContexts([withJobs([schedule(overrides)], [])])).toThrow(/schedule nightly/);
+  });
+
+  it('finds, at synth, a schedule whose time zone the runtime does not know', () => {
+    const composed = composeContexts([withJobs([schedule({ timeZone: 'Europe/Atlantis' })], [])]);
+
+    expect(timeZoneProblems(composed)).toEqual(['schedule nightly: "Europe/Atlantis" is not an IANA time zone']);
+    expect(timeZoneProblems(api)).toEqual([]);
   });
 
   it('accepts rate expressions and named days', () => {
