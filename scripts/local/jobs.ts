@@ -49,7 +49,7 @@ export function connectQueues(handlers: Record<string, JobsHandler>) {
 export function scheduledEvent(
   schedule: ScheduleSpec,
   scheduledTime: Date,
-  executionId = randomUUID(),
+  executionId: string = randomUUID(),
 ): ScheduledEvent {
   return {
     source: 'centrum.schedule',

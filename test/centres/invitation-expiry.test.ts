@@ -1,3 +1,4 @@
+import fc from 'fast-check';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { handler } from '#functions/centres/jobs';
 import { acceptInvitation, issueInvitation, resendInvitation, revokeInvitation } from '#functions/centres/invitations';
@@ -11,8 +12,10 @@ import { connectQueues, scheduledEvent } from '../../scripts/local/jobs';
 import { lambdaContext } from '../../scripts/local/http-adapter';
 import { findMembership } from '#functions/centres/repository';
 import { sentEmails } from '../support/outbox';
+import { diffSnapshots, snapshot } from '../support/table';
 import { buildCentre, type CentreWorld, invite, PASSWORD } from '../support/world';
 import { centres } from '#functions/centres/context';
+import { expiredInvitationSchema } from '#functions/centres/schemas';
 
 /**
  * The invitation-expiry schedule and its worker, through the deployed jobs handler and the
@@ -162,5 +165,80 @@ describe('invitations that expire unaccepted', () => {
     await run(inDays(8));
 
     expect(noticesAbout(email).map((e) => e.to)).toEqual([other.manager.email]);
+  });
+
+  it('take any junk as a queue message or a scheduled event without failing or writing; the invalid is dead-lettered', async () => {
+    const ulid = /^[0-9A-HJKMNP-TV-Z]{26}$/;
+    const message = fc.oneof(
+      fc.jsonValue(),
+      fc.string(),
+      fc.record({
+        centreId: fc.oneof(fc.constant(w.centreId), fc.stringMatching(ulid), fc.string()),
+        invitationId: fc.oneof(fc.stringMatching(ulid), fc.string()),
+        asOf: fc.oneof(
+          fc.date({ noInvalidDate: true }).map((d) => d.toISOString()),
+          fc.string(),
+        ),
+      }),
+    );
+    const event = fc.oneof(
+      fc.jsonValue(),
+      fc.record({
+        source: fc.constantFrom('centrum.schedule', 'aws.events'),
+        schedule: fc.constantFrom(schedule.name, 'other'),
+        scheduledTime: fc.oneof(
+          fc.date({ noInvalidDate: true }).map((d) => d.toISOString()),
+          fc.string(),
+        ),
+        payload: fc.oneof(fc.jsonValue(), fc.record({ lookbackDays: fc.integer() })),
+      }),
+    );
+    await fc.assert(
+      fc.asyncProperty(message, event, async (body, scheduled) => {
+        const before = await snapshot();
+        localQueues.reset();
+        const text = typeof body === 'string' ? body : JSON.stringify(body);
+        const valid = (() => {
+          try {
+            return expiredInvitationSchema.safeParse(JSON.parse(text)).success;
+          } catch {
+            return false;
+          }
+        })();
+
+        const batch = await handler(
+          {
+            Records: [
+              {
+                messageId: 'm',
+                receiptHandle: 'm',
+                body: text,
+                attributes: {
+                  ApproximateReceiveCount: '1',
+                  SentTimestamp: '0',
+                  SenderId: 'fuzz',
+                  ApproximateFirstReceiveTimestamp: '0',
+                },
+                messageAttributes: {},
+                md5OfBody: '',
+                eventSource: 'aws:sqs',
+                eventSourceARN: 'arn:aws:sqs:eu-west-3:0:centrum-test-invitation-expired',
+                awsRegion: 'eu-west-3',
+              },
+            ],
+          } as never,
+          lambdaContext('jobs', 'fuzz'),
+        );
+        const run = (await handler(scheduled as never, lambdaContext('jobs', 'fuzz'))) as ScheduleResult;
+
+        expect(batch).toEqual({ batchItemFailures: [] });
+        expect(localQueues.deadLetters.some((l) => l.target === 'invitation-expired')).toBe(!valid);
+        expect(['done', 'dead-lettered']).toContain(run.outcome);
+        if (run.outcome === 'dead-lettered')
+          expect(localQueues.deadLetters.some((l) => l.target === 'jobs:centres')).toBe(true);
+        expect(diffSnapshots(before, await snapshot())).toEqual({ added: [], removed: [], changed: [] });
+      }),
+      { numRuns: 40 },
+    );
   });
 });
