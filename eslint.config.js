@@ -3,7 +3,7 @@ import tseslint from 'typescript-eslint';
 
 /**
  * Which contexts each context's code may use, through their public entry (`#contexts/<name>`, i.e.
- * `functions/<name>/index.ts`). Acyclic by rule (test/architecture/imports.test.ts checks it, and
+ * `functions/<name>/index.ts`). Acyclic by rule (test/architecture/imports.unit.test.ts checks it, and
  * that the code uses no other edge). A function's entry (`handler.ts`, `jobs.ts`) is its
  * composition root: it may wire any context's public entry into a port (docs/ARCHITECTURE.md).
  */

@@ -14,5 +14,3 @@ export const api = composeContexts([platform, identity, centres, patients]);
 
 /** The context whose function answers requests matching no route (API Gateway's `$default`): 404/405. */
 export const FALLBACK_CONTEXT = 'platform';
-
-export type ContextName = (typeof api.contexts)[number]['name'];

@@ -28,14 +28,19 @@ export const lambdaBundle = {
    * Bundled: everything, including @aws-sdk v3 (the version we test against, tree-shaken, faster
    * to initialise than the runtime's copy), except:
    * - clients loaded lazily through `require` (which honours Lambda's NODE_PATH) from the runtime's
-   *   own SDK, only when deployed: Secrets Manager (once per cold start) and SES (when an e-mail is
-   *   sent);
+   *   own SDK, only when deployed: Secrets Manager (once per cold start), SES (when an e-mail is
+   *   sent) and SQS (when a job queues messages or dead-letters invalid input);
    * - @smithy/core's event-stream support (19 KB): the SDK's HTTP protocol `import()`s it only to
    *   (de)serialise an event stream, and no operation we call has one (DynamoDB has none). A
    *   function that ever calls an event-stream operation (S3 SelectObjectContent, Bedrock
    *   streaming, …) must take it out of this list.
    */
-  external: ['@aws-sdk/client-secrets-manager', '@aws-sdk/client-sesv2', '@smithy/core/event-streams'],
+  external: [
+    '@aws-sdk/client-secrets-manager',
+    '@aws-sdk/client-sesv2',
+    '@aws-sdk/client-sqs',
+    '@smithy/core/event-streams',
+  ],
   /** Lambda hands credentials in environment variables: no need for the default provider chain. */
   alias: { '@aws-sdk/credential-provider-node': join(projectRoot, 'shared', 'aws', 'lambda-credentials.ts') },
 } as const;

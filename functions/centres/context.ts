@@ -29,7 +29,8 @@ export const centres = defineContext({
         payload: expiryPayloadSchema,
         input: { lookbackDays: 7 },
         retry: { maxAttempts: 3, maxEventAgeSeconds: 6 * 3600 },
-        // One Query per day looked back (and today), each a day's expiries: one page.
+        // One Query per day looked back (and today), each a day's expiries in one page of up to
+        // 1 000 (platform-wide); a busier day pages on, one more Query per 1 000.
         budget: { Query: 8 },
       }),
     ],

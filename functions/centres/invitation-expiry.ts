@@ -1,5 +1,6 @@
 import type { Item } from '#shared/db/table';
 import type { JobSummary, QueuedMessage, ScheduledRun } from '#shared/jobs/pipeline';
+import { logger } from '#shared/logger';
 import { mailer } from '#shared/messaging/mailer';
 import {
   claimExpiryNotice,
@@ -52,14 +53,21 @@ export async function sendExpiryNotice({ message }: QueuedMessage<ExpiredInvitat
   if (!invitation || invitation.status !== 'pending' || invitation.expiresAt > asOf || invitation.expiryNotifiedAt)
     return;
   if (!(await claimExpiryNotice(invitation, asOf))) return;
+  let sent = 0;
   try {
     const [centre, recipients] = await Promise.all([findCentre(invitation.centreId), recipientsOf(invitation)]);
     if (!centre) return;
     for (const recipient of recipients) {
       await mailer().send({ to: recipient.email, kind: 'invitation-expired', ...expiryEmail(invitation, centre) });
+      sent += 1;
     }
   } catch (error) {
-    // Not sent: give the claim back, so that SQS's next delivery tries again.
+    // Nothing sent: give the claim back, so that SQS's next delivery tries again. Sent to some of
+    // the managers only: keep the claim (the others are not told, rather than the first told twice).
+    if (sent > 0) {
+      logger.warn('expiry notice sent to some recipients only', { invitationId: invitation.invitationId, sent });
+      return;
+    }
     await releaseExpiryNotice(invitation);
     throw error;
   }

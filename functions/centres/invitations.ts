@@ -289,7 +289,11 @@ async function deliver(invitation: Invitation, token: string, centre: Centre): P
     });
     return 'sent';
   } catch (error) {
-    logger.error('invitation e-mail not sent', { invitationId: invitation.invitationId, error: error as Error });
+    logger.error('invitation e-mail not sent', {
+      invitationId: invitation.invitationId,
+      // The name only: a provider's message may quote the addressee.
+      error: (error as Error).name,
+    });
     return 'failed';
   }
 }

@@ -142,13 +142,13 @@ export async function membershipsOfUser(userId: string): Promise<Membership[]> {
   return page.items.map(membershipFromItem);
 }
 
-export async function membersOfCentre(centreId: string, limit = 100, startKey?: Item) {
-  const page = await queryCollection(keys.membershipPrefix(centreId), { limit, startKey });
-  return { items: page.items.map(membershipFromItem), lastKey: page.lastKey };
-}
-
 export const membersPage = (centreId: string, limit: number, startKey?: Item) =>
   queryCollection(keys.membershipPrefix(centreId), { limit, startKey });
+
+export async function membersOfCentre(centreId: string, limit = 100, startKey?: Item) {
+  const page = await membersPage(centreId, limit, startKey);
+  return { items: page.items.map(membershipFromItem), lastKey: page.lastKey };
+}
 
 export { membershipFromItem };
 
@@ -264,7 +264,8 @@ export function invitationsExpiredBefore(day: string, before: string, startKey?:
     index: 'gsi1',
     partition: { name: 'gsi1pk', value: keys.invitationsExpiringIndex(day).gsi1pk },
     sort: { name: 'gsi1sk', before },
-    limit: 100,
+    // A day's expiries platform-wide in one page (the run's budget assumes it; beyond, it pages on).
+    limit: 1000,
     startKey,
   });
 }

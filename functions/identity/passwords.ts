@@ -4,7 +4,7 @@ import { config } from '#shared/config';
 /**
  * Password hashing with scrypt (memory-hard, salted, slow) from Node's crypto: OWASP's
  * parameters N=2^17, r=8, p=1. The parameters are stored with each hash so they can be raised
- * later and old hashes still verify (and get re-hashed on the next sign-in).
+ * later and old hashes still verify (re-hashing them at the next sign-in is not built yet).
  *
  * The test suite creates hundreds of accounts; at the production cost each hash takes ~0.3 s of
  * CPU, which made `npm test` grow with every context. Under the `test` stage only, hashes are made

@@ -127,6 +127,8 @@ export class ContextResources extends Construct {
     const why =
       "EventBridge Scheduler's role for this context's schedules (CDK writes its policy): it invokes the jobs " +
       'function (any version of it, hence `:*`) and sends undeliverable events to its dead-letter queue (KMS-encrypted with the Centrum CMK), nothing else.';
+    // Undeliverable events go to the (KMS-encrypted) dead-letter queue: the role must encrypt for it.
+    jobsDeadLetters.grantSendMessages(schedulerRole);
     const fnLogicalId = Stack.of(this).getLogicalId(fn.node.defaultChild as CfnElement);
     Validations.of(schedulerRole).acknowledge(
       { id: `AwsSolutions-IAM5[Resource::<${fnLogicalId}.Arn>:*]`, reason: why },

@@ -126,12 +126,6 @@ export function queryIndex<T extends Item = Item>(
   });
 }
 
-/** Reads one item as a domain object (table-key attributes removed). */
-export async function findEntity<T>(key: TableKey, consistent = false): Promise<T | undefined> {
-  const item = await getItem(key, consistent);
-  return item ? (stripKeys(item) as unknown as T) : undefined;
-}
-
 const KEY_ATTRIBUTES = new Set([
   'pk',
   'sk',

@@ -16,8 +16,6 @@ export interface Cursors {
     run: (startKey: Item | undefined) => Promise<QueryPage<Item>>,
     map: (item: Item) => T,
   ): Promise<{ items: T[]; nextCursor?: string }>;
-  encode(lastKey: Item | undefined, scope: string): Promise<string | undefined>;
-  decode(cursor: string | undefined, scope: string): Promise<Item | undefined>;
 }
 
 export type CursorKey = () => Promise<Uint8Array>;
@@ -52,8 +50,6 @@ export function createCursors(key: CursorKey): Cursors {
   };
 
   return {
-    encode,
-    decode,
     async page(scope, cursor, run, map) {
       const result = await run(await decode(cursor, scope));
       const nextCursor = await encode(result.lastKey, scope);

@@ -50,8 +50,6 @@ interface Bound {
 
 const noCursorKey: Cursors = {
   page: () => Promise.reject(new Error('This function was built without a cursorKey')),
-  encode: () => Promise.reject(new Error('This function was built without a cursorKey')),
-  decode: () => Promise.reject(new Error('This function was built without a cursorKey')),
 };
 
 /**

@@ -26,8 +26,12 @@ export function createRouteMatcher<O extends OperationSpec>(operations: readonly
   for (const c of compiled) {
     if (c.names.length === 0) literal.set(c.operation.path, [...(literal.get(c.operation.path) ?? []), c]);
   }
-  // Templated ones, by their first segment (`/patients/{patientId}` under `patients`).
-  const firstSegment = (path: string) => path.split('/', 2)[1] ?? '';
+  // Templated ones, by their first segment (`/patients/{patientId}` under `patients`; a route that
+  // starts with a parameter under `*`, tried for every path).
+  const firstSegment = (path: string) => {
+    const first = path.split('/', 2)[1] ?? '';
+    return /^\{\w+\}$/.test(first) ? '*' : first;
+  };
   const templated = new Map<string, Compiled[]>();
   for (const c of compiled) {
     if (c.names.length > 0) {
@@ -47,7 +51,11 @@ export function createRouteMatcher<O extends OperationSpec>(operations: readonly
     const directHit = direct.find(({ c }) => c.operation.method === method);
     const candidates = directHit
       ? direct
-      : [...direct, ...matching(templated.get(firstSegment(path)) ?? noRoutes, path)];
+      : [
+          ...direct,
+          ...matching(templated.get(firstSegment(path)) ?? noRoutes, path),
+          ...matching(templated.get('*') ?? noRoutes, path),
+        ];
     const hit = directHit ?? candidates.find(({ c }) => c.operation.method === method);
     if (!hit) return { allowed: candidates.map(({ c }) => c.operation.method) };
     const pathParameters: Record<string, string> = {};

@@ -106,6 +106,8 @@ class LocalQueues {
       }
     })().finally(() => {
       queue.busy = undefined;
+      // A message sent while the loop was ending would otherwise wait for the next send.
+      if (queue.messages.length > 0) this.kick(name);
     });
   }
 

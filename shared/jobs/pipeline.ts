@@ -160,7 +160,8 @@ export function createJobsHandler<const C extends ContextDefinition>(
           queue: name,
           messageId: record.messageId,
           receiveCount: record.attributes.ApproximateReceiveCount,
-          error: error as Error,
+          // The name only: a provider's message may quote the addressee.
+          error: (error as Error).name,
         });
         throw error;
       }

@@ -1,5 +1,5 @@
 import fc from 'fast-check';
-import { afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { handler } from '#functions/centres/jobs';
 import { acceptInvitation, issueInvitation, resendInvitation, revokeInvitation } from '#functions/centres/invitations';
 import { updateStaffMember } from '#functions/centres/staff';
@@ -7,6 +7,7 @@ import { caseload } from '#functions/patients/service';
 import { overBudget } from '#shared/db/budget';
 import { requestCounts, resetRequestCounts } from '#shared/db/request-counter';
 import { localQueues } from '#shared/jobs/local-queues';
+import { mailer } from '#shared/messaging/mailer';
 import type { ScheduleResult } from '#shared/jobs/pipeline';
 import { connectQueues, scheduledEvent } from '../../scripts/local/jobs';
 import { lambdaContext } from '../../scripts/local/http-adapter';
@@ -165,6 +166,51 @@ describe('invitations that expire unaccepted', () => {
     await run(inDays(8));
 
     expect(noticesAbout(email).map((e) => e.to)).toEqual([other.manager.email]);
+  });
+
+  it('retry a notice whose e-mail could not be sent, until it is', async () => {
+    const email = `retried-${Date.now()}@example.test`;
+    await issueInvitation(w.manager.actor, { email, role: 'practitioner' });
+    const send = vi.spyOn(mailer(), 'send').mockRejectedValueOnce(new Error('SES is down'));
+
+    await run(inDays(8));
+
+    expect(send).toHaveBeenCalledTimes(2);
+    expect(noticesAbout(email)).toHaveLength(1);
+    expect(localQueues.deadLetters).toEqual([]);
+    send.mockRestore();
+  });
+
+  it('tell no manager twice when the e-mail to another one fails', async () => {
+    const other = await buildCentre('Expiry centre with two managers');
+    await invite(other.manager.actor, 'manager');
+    const inviter = await invite(other.manager.actor, 'practitioner');
+    const email = `partial-${Date.now()}@example.test`;
+    await issueInvitation(
+      { ...inviter.actor, role: 'manager' },
+      { email, role: 'secretary', servedPractitionerIds: [other.practitioner.userId] },
+    );
+    const member = await findMembership(other.centreId, inviter.userId);
+    await updateStaffMember(
+      other.manager.actor,
+      inviter.userId,
+      { version: member!.version, status: 'suspended' },
+      caseload,
+    );
+    const real = mailer().send.bind(mailer());
+    let calls = 0;
+    const send = vi.spyOn(mailer(), 'send').mockImplementation(async (mail) => {
+      calls += 1;
+      if (calls === 2) throw new Error('SES refused the second one');
+      return real(mail);
+    });
+
+    await run(inDays(8));
+    await run(inDays(8));
+
+    expect(calls).toBe(2);
+    expect(noticesAbout(email)).toHaveLength(1);
+    send.mockRestore();
   });
 
   it('take any junk as a queue message or a scheduled event without failing or writing; the invalid is dead-lettered', async () => {

@@ -10,6 +10,7 @@ const match = createRouteMatcher(
     route('getThing', 'GET', '/things/{thingId}'),
     route('special', 'GET', '/things/special'),
     route('dropThing', 'DELETE', '/things/{thingId}'),
+    route('help', 'GET', '/{lang}/help'),
   ]),
 );
 
@@ -30,6 +31,13 @@ describe('matching a request to an operation, as API Gateway does', () => {
       pathParameters: { thingId: 'a b' },
     });
     expect(match('GET', '/things/a/b')).toEqual({ allowed: [] });
+  });
+
+  it('matches a route that starts with a parameter', () => {
+    expect(match('GET', '/fr/help')).toMatchObject({
+      operation: { operationId: 'help' },
+      pathParameters: { lang: 'fr' },
+    });
   });
 
   it('lists the methods a known path allows (405), and none for an unknown one (404)', () => {

@@ -466,6 +466,34 @@ describe('Centrum stacks', () => {
         }
       });
 
+      it("lets the scheduler's role encrypt for the jobs dead-letter queue, and CloudWatch publish to the encrypted alarm topic", () => {
+        const roles = prodApi.findResources('AWS::IAM::Role') as Resources;
+        const [schedulerRoleId] = Object.entries(roles).find(([, r]) =>
+          JSON.stringify(r.Properties.AssumeRolePolicyDocument).includes('scheduler.amazonaws.com'),
+        )!;
+        const policies = Object.values(prodApi.findResources('AWS::IAM::Policy') as Resources).filter((p) =>
+          JSON.stringify(p.Properties.Roles).includes(schedulerRoleId),
+        );
+        const actions = policies.flatMap((p) =>
+          p.Properties.PolicyDocument.Statement.flatMap((st: CfnJson) => st.Action),
+        );
+        expect(actions).toEqual(
+          expect.arrayContaining(['lambda:InvokeFunction', 'sqs:SendMessage', 'kms:GenerateDataKey*']),
+        );
+
+        const topic = onlyResource(prodApi, 'AWS::SNS::Topic');
+        const keys = prodApi.findResources('AWS::KMS::Key') as Resources;
+        const topicKey = keys[topic.Properties.KmsMasterKeyId['Fn::GetAtt'][0]]!;
+        expect(topicKey.Properties.KeyPolicy.Statement).toEqual(
+          expect.arrayContaining([
+            expect.objectContaining({
+              Principal: { Service: 'cloudwatch.amazonaws.com' },
+              Action: ['kms:Decrypt', 'kms:GenerateDataKey*'],
+            }),
+          ]),
+        );
+      });
+
       it('retries a failed scheduled run twice, then keeps it in the dead-letter queue', () => {
         const jobsFunctions = Object.entries(prodApi.findResources('AWS::Lambda::Function') as Resources).filter(
           ([, f]) => String(f.Properties.Environment.Variables.POWERTOOLS_SERVICE_NAME).endsWith('-jobs'),
