@@ -1,5 +1,5 @@
 import { type CfnElement, Duration, Stack, TimeZone, Validations } from 'aws-cdk-lib';
-import { Alarm, ComparisonOperator, TreatMissingData } from 'aws-cdk-lib/aws-cloudwatch';
+import { Alarm, ComparisonOperator, type IMetric, TreatMissingData } from 'aws-cdk-lib/aws-cloudwatch';
 import { SnsAction } from 'aws-cdk-lib/aws-cloudwatch-actions';
 import { type IManagedPolicy, Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
 import type { IKey } from 'aws-cdk-lib/aws-kms';
@@ -69,22 +69,19 @@ export class ContextResources extends Construct {
       this.queues.set(spec.name, queue);
       queueUrls[spec.name] = { url: queue.queueUrl, deadLetterUrl: deadLetters.queueUrl };
       this.alarmOnDeadLetters(deadLetters, spec.name, props.alarms);
-      new Alarm(this, `${pascal(spec.name)}Behind`, {
-        alarmDescription: `${spec.name}: the oldest message waits more than ${spec.maxMessageAgeSeconds} s (the worker is not keeping up)`,
-        metric: queue.metricApproximateAgeOfOldestMessage({ period: Duration.minutes(1) }),
-        threshold: spec.maxMessageAgeSeconds,
-        evaluationPeriods: 5,
-        comparisonOperator: ComparisonOperator.GREATER_THAN_THRESHOLD,
-        treatMissingData: TreatMissingData.NOT_BREACHING,
-      }).addAlarmAction(new SnsAction(props.alarms));
-      new Alarm(this, `${pascal(spec.name)}Deep`, {
-        alarmDescription: `${spec.name}: more than ${spec.maxDepth} messages wait (a flood, or the worker stopped)`,
-        metric: queue.metricApproximateNumberOfMessagesVisible({ period: Duration.minutes(1) }),
-        threshold: spec.maxDepth,
-        evaluationPeriods: 5,
-        comparisonOperator: ComparisonOperator.GREATER_THAN_THRESHOLD,
-        treatMissingData: TreatMissingData.NOT_BREACHING,
-      }).addAlarmAction(new SnsAction(props.alarms));
+      const minute = { period: Duration.minutes(1) };
+      this.alarm(`${pascal(spec.name)}Behind`, props.alarms, {
+        description: `${spec.name}: the oldest message waits more than ${spec.maxMessageAgeSeconds} s (the worker is not keeping up)`,
+        metric: queue.metricApproximateAgeOfOldestMessage(minute),
+        above: spec.maxMessageAgeSeconds,
+        minutes: 5,
+      });
+      this.alarm(`${pascal(spec.name)}Deep`, props.alarms, {
+        description: `${spec.name}: more than ${spec.maxDepth} messages wait (a flood, or the worker stopped)`,
+        metric: queue.metricApproximateNumberOfMessagesVisible(minute),
+        above: spec.maxDepth,
+        minutes: 5,
+      });
       return { spec, queue, deadLetters };
     });
 
@@ -208,11 +205,25 @@ export class ContextResources extends Construct {
   }
 
   private alarmOnDeadLetters(queue: Queue, what: string, topic: ITopic) {
-    new Alarm(this, `${queue.node.id}Alarm`, {
-      alarmDescription: `${what}: a message or scheduled event was dead-lettered; read it, fix the cause, redrive it`,
+    this.alarm(`${queue.node.id}Alarm`, topic, {
+      description: `${what}: a message or scheduled event was dead-lettered; read it, fix the cause, redrive it`,
       metric: queue.metricApproximateNumberOfMessagesVisible({ period: Duration.minutes(1) }),
-      threshold: 0,
-      evaluationPeriods: 1,
+      above: 0,
+      minutes: 1,
+    });
+  }
+
+  /** An alarm when a metric stays above a threshold for some minutes, sent to the alarm topic. */
+  private alarm(
+    id: string,
+    topic: ITopic,
+    a: { description: string; metric: IMetric; above: number; minutes: number },
+  ) {
+    new Alarm(this, id, {
+      alarmDescription: a.description,
+      metric: a.metric,
+      threshold: a.above,
+      evaluationPeriods: a.minutes,
       comparisonOperator: ComparisonOperator.GREATER_THAN_THRESHOLD,
       treatMissingData: TreatMissingData.NOT_BREACHING,
     }).addAlarmAction(new SnsAction(topic));
