@@ -11,7 +11,7 @@ import type { Patient, Transfer } from './schemas';
  */
 
 export const nameKey = (p: Pick<Patient, 'lastName' | 'firstName' | 'patientId'>) =>
-  `${normaliseName(p.lastName)}#${normaliseName(p.firstName)}#${p.patientId}`;
+  keys.patientNameKey(normaliseName(p.lastName), normaliseName(p.firstName), p.patientId);
 
 export function patientItem(patient: Patient): Item {
   const name = nameKey(patient);
@@ -90,23 +90,26 @@ export type PatientQuery =
   | { by: 'centre'; centreId: string; lastNamePrefix?: string | undefined }
   | { by: 'practitioner'; centreId: string; practitionerId: string; lastNamePrefix?: string | undefined };
 
-/** One Query page of a name-ordered listing; each has its own index (docs/DATA_MODEL.md). */
-export function queryPatients(q: PatientQuery, limit: number, startKey?: Item) {
+/**
+ * One Query page of a name-ordered listing; each has its own index (docs/DATA_MODEL.md). The key
+ * holds a bounded prefix of each name: a search prefix longer than that is queried by the part the
+ * key holds and the page is then filtered on the full names (such pages may hold fewer items).
+ */
+export async function queryPatients(q: PatientQuery, limit: number, startKey?: Item) {
+  const prefix = normaliseName(q.lastNamePrefix ?? '');
+  const keyPrefix = keys.patientNamePrefix(prefix);
   const page = { limit, startKey };
-  switch (q.by) {
-    case 'centre': {
-      const index = keys.patientsOfCentreIndex(q.centreId, normaliseName(q.lastNamePrefix ?? ''));
-      return queryIndex('gsi1', index.gsi1pk, index.gsi1sk, page);
-    }
-    case 'practitioner': {
-      const index = keys.patientsOfPractitionerIndex(
-        q.centreId,
-        q.practitionerId,
-        normaliseName(q.lastNamePrefix ?? ''),
-      );
-      return queryIndex('gsi2', index.gsi2pk, index.gsi2sk, page);
-    }
-  }
+  const result =
+    q.by === 'centre'
+      ? await queryIndex('gsi1', keys.patientsOfCentreIndex(q.centreId).gsi1pk, keyPrefix, page)
+      : await queryIndex(
+          'gsi2',
+          keys.patientsOfPractitionerIndex(q.centreId, q.practitionerId).gsi2pk,
+          keyPrefix,
+          page,
+        );
+  if (keyPrefix === prefix) return result;
+  return { ...result, items: result.items.filter((item) => normaliseName(String(item.lastName)).startsWith(prefix)) };
 }
 
 /**

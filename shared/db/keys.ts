@@ -10,6 +10,29 @@ export interface TableKey {
 
 const C = (centreId: string) => `CENTRE#${centreId}`;
 
+/**
+ * DynamoDB refuses a partition key over 2 048 bytes and a sort key over 1 024 (UTF-8). Every key
+ * below is built from ids, hashes, dates, E.164 phones and e-mails (≤ 254 ASCII) — bounded by their
+ * schemas — except names, which are free text in any script: a name part enters a key as at most
+ * NAME_KEY_BYTES bytes of its normalised form, the full name staying an attribute
+ * (docs/decisions/0015-user-text-in-keys.md).
+ */
+export const MAX_PARTITION_KEY_BYTES = 2048;
+export const MAX_SORT_KEY_BYTES = 1024;
+export const NAME_KEY_BYTES = 300;
+
+const utf8 = new TextEncoder();
+
+/** At most `maxBytes` UTF-8 bytes of `text`, cut between code points (never inside a pair). */
+export function boundedKeyText(text: string, maxBytes: number): string {
+  if (text.length * 3 <= maxBytes) return text; // a UTF-16 unit is at most 3 bytes of UTF-8
+  return text.slice(0, utf8.encodeInto(text, new Uint8Array(maxBytes)).read);
+}
+
+/** The name-ordered sort key of a patient, from the normalised last and first names. */
+const patientNameKey = (lastName: string, firstName: string, patientId: string) =>
+  `${boundedKeyText(lastName, NAME_KEY_BYTES)}#${boundedKeyText(firstName, NAME_KEY_BYTES)}#${patientId}`;
+
 export const keys = {
   // identity (global, across centres)
   credential: (email: string): TableKey => ({ pk: `EMAIL#${email}`, sk: 'CREDENTIAL' }),
@@ -70,6 +93,12 @@ export const keys = {
     pk: `${C(centreId)}#PATIENT#${patientId}`,
     sk: 'PATIENT',
   }),
+  /**
+   * The sort key of the name-ordered indexes below, from the normalised names (at most
+   * NAME_KEY_BYTES each), and the key prefix a normalised last-name prefix is searched with.
+   */
+  patientNameKey,
+  patientNamePrefix: (lastNamePrefix: string) => boundedKeyText(lastNamePrefix, NAME_KEY_BYTES),
   /** gsi1: patients of a centre ordered by normalised name (list and last-name prefix search). */
   patientsOfCentreIndex: (centreId: string, nameKey = '') => ({
     gsi1pk: `${C(centreId)}#PATIENTS`,

@@ -2,7 +2,7 @@ import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import middy from '@middy/core';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
 import type { z } from 'zod';
-import { DomainError, validationError } from '#shared/errors';
+import { DomainError, type FieldIssue, validationError } from '#shared/errors';
 import { type CursorKey, type Cursors, createCursors } from '#shared/http/cursor';
 import {
   type AuthKind,
@@ -164,11 +164,15 @@ function unmatched(
   return problemResponse(404, 'route_not_found', `No route for ${method} ${path}`, requestId, path);
 }
 
+/** The first `max` code points (never half of a surrogate pair). */
+const atMostCodePoints = (text: string, max: number) =>
+  text.length <= max ? text : Array.from(text).slice(0, max).join('');
+
 function originOf(event: HttpEvent): Origin {
   return {
     requestId: event.requestContext?.requestId ?? 'unknown',
     sourceIp: event.requestContext?.http?.sourceIp ?? 'unknown',
-    userAgent: (event.headers?.['user-agent'] ?? '').slice(0, 256),
+    userAgent: atMostCodePoints(event.headers?.['user-agent'] ?? '', 256),
   };
 }
 
@@ -177,6 +181,8 @@ interface LazyBody {
   bytes(): Buffer | undefined;
   text(): string | undefined;
 }
+
+const strictUtf8 = new TextDecoder('utf-8', { fatal: true });
 
 function lazyBody(event: HttpEvent): LazyBody {
   let bytes: Buffer | undefined | null = null;
@@ -194,17 +200,57 @@ function lazyBody(event: HttpEvent): LazyBody {
     text: () => {
       const raw = read();
       if (raw === undefined) return undefined;
-      return event.isBase64Encoded ? raw.toString('utf8') : (event.body as string);
+      if (!event.isBase64Encoded) return event.body as string;
+      try {
+        return strictUtf8.decode(raw);
+      } catch {
+        throw validationError('The body is not well-formed UTF-8', [{ field: 'body', message: 'not UTF-8' }]);
+      }
     },
   };
 }
 
 function parseInput(event: HttpEvent, operation: OperationSpec, body: LazyBody) {
+  const params = wellFormed(event.pathParameters ?? {}, 'path');
+  const query = wellFormed(event.queryStringParameters ?? {}, 'query');
   return {
-    params: validate(operation.params, event.pathParameters ?? {}, 'path'),
-    query: validate(operation.query, event.queryStringParameters ?? {}, 'query'),
-    body: operation.body ? validate(operation.body, parseJsonBody(event, body), 'body') : rejectBody(body),
+    params: validate(operation.params, params, 'path'),
+    query: validate(operation.query, query, 'query'),
+    body: operation.body
+      ? validate(operation.body, wellFormed(parseJsonBody(event, body), 'body'), 'body')
+      : rejectBody(body),
   };
+}
+
+/** A UTF-16 surrogate that is not half of a pair (the `u` flag matches pairs as one code point). */
+const LONE_SURROGATE = /[\uD800-\uDFFF]/u;
+const LONE_SURROGATES = /[\uD800-\uDFFF]/gu;
+
+/**
+ * Refuses text that is not well-formed Unicode — a lone surrogate, which JSON's `\ud800` escape or
+ * a percent-decoded path can carry — in every string and member name of the path, query and body,
+ * before any schema sees it: such text cannot be stored, indexed or e-mailed faithfully.
+ */
+function wellFormed<T>(value: T, where: 'path' | 'query' | 'body'): T {
+  const fields: FieldIssue[] = [];
+  const visit = (node: unknown, path: string) => {
+    if (fields.length >= 10) return;
+    if (typeof node === 'string') {
+      if (LONE_SURROGATE.test(node)) fields.push({ field: path, message: 'not well-formed Unicode (lone surrogate)' });
+    } else if (Array.isArray(node)) {
+      node.forEach((child, index) => visit(child, `${path}.${index}`));
+    } else if (node !== null && typeof node === 'object') {
+      for (const [name, child] of Object.entries(node)) {
+        const at = `${path}.${name.replace(LONE_SURROGATES, '\uFFFD')}`;
+        if (LONE_SURROGATE.test(name)) fields.push({ field: at, message: 'member name not well-formed Unicode' });
+        visit(child, at);
+      }
+    }
+  };
+  visit(value, where);
+  if (fields.length > 0)
+    throw validationError(`The request ${where} holds text that is not well-formed Unicode`, fields);
+  return value;
 }
 
 function validate(schema: z.ZodType | undefined, value: unknown, where: 'path' | 'query' | 'body') {

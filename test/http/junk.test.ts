@@ -10,7 +10,8 @@ import { type CallOptions, call } from '../support/api';
 import { actorOf, type Caller, callers, matrixWorld, setupRouteMatrix } from '../support/matrix-world';
 import { contractViolations } from '../support/openapi-contract';
 import { caseOf } from '../support/route-cases';
-import { diffSnapshots, itemId, type SnapshotDiff, snapshot } from '../support/table';
+import { unexpectedWrites } from '../support/refusals';
+import { diffSnapshots, snapshot } from '../support/table';
 import { buildCentre, type CentreWorld, newPatient, origin, PASSWORD } from '../support/world';
 
 /**
@@ -49,34 +50,6 @@ beforeAll(async () => {
     })
   ).invitation.invitationId;
 });
-
-// --- What a refusal may write --------------------------------------------------------------------
-
-type Item = Record<string, unknown>;
-const signInTraces = (item: Item) =>
-  String(item.pk).startsWith('THROTTLE#') ||
-  (String(item.pk).startsWith('USER#') && String(item.sk).startsWith('SIGNIN#'));
-
-/**
- * The only refusals that write, and all they may write: a wrong password or TOTP code counts
- * against the account and the client (THROTTLE# items, P4) and is recorded in the user's sign-in
- * history (USER#…/SIGNIN#…). They add or update those items and delete nothing.
- */
-const refusalsThatWrite: Partial<Record<string, { codes: string[]; mayWrite: (item: Item) => boolean }>> = {
-  signIn: { codes: ['invalid_credentials'], mayWrite: signInTraces },
-  verifyMfa: { codes: ['invalid_code'], mayWrite: signInTraces },
-};
-
-/** What a refusal wrote beyond its allowance (nothing, for all but `refusalsThatWrite`). */
-function unexpectedWrites(route: OperationSpec, problemCode: unknown, diff: SnapshotDiff) {
-  const allowance = refusalsThatWrite[route.operationId];
-  const allowed = allowance?.codes.includes(String(problemCode)) ? allowance.mayWrite : () => false;
-  return {
-    added: diff.added.filter((item) => !allowed(item)).map(itemId),
-    changed: diff.changed.filter((c) => !allowed(c.after)).map((c) => itemId(c.after)),
-    removed: diff.removed.map(itemId),
-  };
-}
 
 // --- Callers ---------------------------------------------------------------------------------------
 

@@ -4,7 +4,7 @@ import * as z from 'zod';
 import { platformRoutes } from '#functions/platform/routes';
 import { unauthenticated } from '#shared/errors';
 import { defineRoutes } from '#shared/http/operation';
-import { type AuthRequest, createHttpHandler, type HttpEvent } from '#shared/http/pipeline';
+import { type AuthRequest, createHttpHandler, type HttpEvent, MAX_BODY_BYTES } from '#shared/http/pipeline';
 import { lambdaContext, toEvent } from '../../scripts/local/http-adapter';
 
 /** An API Gateway v2 event for a route key, built by hand (these routes are not at the edge). */
@@ -246,5 +246,94 @@ describe('a route whose DynamoDB write is refused for a retryable reason', () =>
 
     expect(res.statusCode).toBe(500);
     expect(res.body).not.toContain('secret detail');
+  });
+});
+
+describe('text that is not well-formed Unicode, and sizes in bytes', () => {
+  const routes = defineRoutes([
+    {
+      operationId: 'echo',
+      method: 'POST',
+      path: '/echo/{name}',
+      auth: 'public',
+      summary: 'Echo',
+      budget: {},
+      params: z.strictObject({ name: z.string() }),
+      query: z.strictObject({ q: z.string().optional() }),
+      body: z.object({
+        text: z.string(),
+        tags: z.array(z.string()).optional(),
+        extra: z.record(z.string(), z.string()).optional(),
+      }),
+      response: z.object({ text: z.string() }),
+    },
+  ]);
+  const reached = vi.fn();
+  const handler = createHttpHandler(routes, {}, { echo: async ({ body }) => (reached(body), body) });
+  const send = (body: string, init: { base64?: boolean; name?: string; query?: Record<string, string> } = {}) =>
+    invoke(handler, {
+      ...eventFor('POST /echo/{name}', {
+        headers: { 'content-type': 'application/json' },
+        body,
+        ...(init.base64 ? { base64: true } : {}),
+      }),
+      pathParameters: { name: init.name ?? 'n' },
+      ...(init.query ? { queryStringParameters: init.query } : {}),
+    } as HttpEvent);
+  const fieldsOf = (res: { body?: string }) => (JSON.parse(res.body ?? '{}') as { fields?: unknown }).fields;
+
+  it('refuses a lone surrogate anywhere in the body, naming each place, before the operation', async () => {
+    reached.mockClear();
+
+    const res = await send('{"text":"\\ud800x","tags":["ok","\\udfff"],"extra":{"\\ud83d":"v"}}');
+
+    expect(res.statusCode).toBe(400);
+    expect(fieldsOf(res)).toEqual([
+      { field: 'body.text', message: expect.stringMatching(/well-formed/) },
+      { field: 'body.tags.1', message: expect.stringMatching(/well-formed/) },
+      { field: 'body.extra.\uFFFD', message: expect.stringMatching(/well-formed/) },
+    ]);
+    expect(reached).not.toHaveBeenCalled();
+  });
+
+  it('refuses a lone surrogate in a path or query parameter', async () => {
+    const inPath = await send('{"text":"t"}', { name: 'a\uDC00' });
+    const inQuery = await send('{"text":"t"}', { query: { q: '\uD800' } });
+
+    expect([inPath.statusCode, fieldsOf(inPath)]).toEqual([400, [{ field: 'path.name', message: expect.any(String) }]]);
+    expect([inQuery.statusCode, fieldsOf(inQuery)]).toEqual([400, [{ field: 'query.q', message: expect.any(String) }]]);
+  });
+
+  it('refuses a base64 body whose bytes are not UTF-8', async () => {
+    const bytes = Buffer.concat([Buffer.from('{"text":"'), Buffer.from([0xed, 0xa0, 0x80]), Buffer.from('"}')]);
+
+    const res = await send(bytes.toString('base64'), { base64: true });
+
+    expect([res.statusCode, fieldsOf(res)]).toEqual([400, [{ field: 'body', message: 'not UTF-8' }]]);
+  });
+
+  it('accepts well-formed text of every plane: pairs, combining marks, Hangul, ligatures', async () => {
+    const text = '\u{1D518}\u{1F600}a\u0301\uD55C\uFDFA';
+
+    const res = await send(JSON.stringify({ text }));
+
+    expect(res.statusCode).toBe(200);
+    expect(JSON.parse(res.body ?? '{}')).toEqual({ text });
+  });
+
+  it('counts the body limit in bytes, not characters', async () => {
+    const wrapper = Buffer.byteLength('{"text":""}');
+    const fits = Math.floor((MAX_BODY_BYTES - wrapper) / 2); // 'é' is 2 bytes of UTF-8
+    const pad = 'x'.repeat(MAX_BODY_BYTES - wrapper - 2 * fits);
+    const atLimit = JSON.stringify({ text: 'é'.repeat(fits) + pad });
+    const overLimit = JSON.stringify({ text: 'é'.repeat(fits + 1) + pad });
+    expect(Buffer.byteLength(atLimit)).toBe(MAX_BODY_BYTES);
+    expect(overLimit.length).toBeLessThan(MAX_BODY_BYTES); // fewer characters than the limit…
+
+    const accepted = await send(atLimit);
+    const refused = await send(overLimit); // …but one byte too many
+
+    expect(accepted.statusCode).toBe(200);
+    expect(refused.statusCode).toBe(413);
   });
 });

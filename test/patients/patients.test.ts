@@ -459,6 +459,36 @@ describe('names in any script', () => {
     expect(await itemCount()).toBe(before);
   });
 
+  it('stores, updates and finds names long in bytes (their key holds a bounded prefix, the file the whole name)', async () => {
+    // 100 × U+FDFA normalise to 3 000 bytes, 100 Hangul syllables to 900: past a 1 024-byte key.
+    const ligatures = '\uFDFA'.repeat(100);
+    const hangul = '\uD55C\uAE00'.repeat(50);
+    const created = await create(centre.practitioner.token, newPatient({ lastName: ligatures, firstName: hangul }));
+    const twin = await create(centre.practitioner.token, newPatient({ lastName: `${ligatures.slice(0, 99)}x` }));
+    expect([created.status, twin.status]).toEqual([201, 201]);
+
+    const updated = await call('PATCH', `/patients/${created.body.patientId}`, {
+      token: centre.practitioner.token,
+      body: { version: 1, firstName: `${hangul.slice(0, 99)}\uAC01` },
+    });
+    const whole = await call('GET', `/patients?lastName=${encodeURIComponent(ligatures)}`, {
+      token: centre.practitioner.token,
+    });
+    const start = await call('GET', `/patients?lastName=${encodeURIComponent(ligatures.slice(0, 20))}`, {
+      token: centre.practitioner.token,
+    });
+
+    expect(updated.status).toBe(200);
+    expect(updated.body.firstName).toBe(`${hangul.slice(0, 99)}\uAC01`);
+    // The twin shares the part of the name its key holds: the full prefix still tells them apart.
+    expect(whole.status).toBe(200);
+    expect(whole.body.items.map((p: { patientId: string }) => p.patientId)).toEqual([created.body.patientId]);
+    expect(whole.body.items[0].lastName).toBe(ligatures);
+    expect(start.body.items.map((p: { patientId: string }) => p.patientId).sort()).toEqual(
+      [created.body.patientId, twin.body.patientId].sort(),
+    );
+  });
+
   it('keeps letters and digits of every script, folding the Latin letters that do not decompose', () => {
     expect(normaliseName('Van der Berghe-Müller')).toBe('vanderberghemuller');
     expect(normaliseName('Łukasz Đorđević')).toBe('lukaszdordevic');
