@@ -3124,11 +3124,18 @@ export interface operations {
                             eventId: string;
                             /** @description Names of the fields written (never their values) */
                             fields?: string[];
+                            /** @description In a patient's trail: the list or search that returned the patient (its event in the actor's trail) */
+                            listEventId?: string;
                             /** @description The file read or written */
                             patientId?: string;
                             /** @description For a list or search: the patients it returned */
                             patientIds?: string[];
                             requestId: string;
+                            /**
+                             * @description For a list or search: which kind of search (never the value searched)
+                             * @enum {string}
+                             */
+                            search?: "name" | "phone" | "birthDate";
                             sourceIp: string;
                             userAgent: string;
                         }[];
@@ -4605,11 +4612,18 @@ export interface operations {
                             eventId: string;
                             /** @description Names of the fields written (never their values) */
                             fields?: string[];
+                            /** @description In a patient's trail: the list or search that returned the patient (its event in the actor's trail) */
+                            listEventId?: string;
                             /** @description The file read or written */
                             patientId?: string;
                             /** @description For a list or search: the patients it returned */
                             patientIds?: string[];
                             requestId: string;
+                            /**
+                             * @description For a list or search: which kind of search (never the value searched)
+                             * @enum {string}
+                             */
+                            search?: "name" | "phone" | "birthDate";
                             sourceIp: string;
                             userAgent: string;
                         }[];

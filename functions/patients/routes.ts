@@ -37,7 +37,9 @@ export const patientsRoutes = defineRoutes([
     path: '/patients',
     auth: 'staff',
     summary: 'List or search patients (name prefix, phone, birth date)',
-    budget: { Query: 1, PutItem: 1 },
+    // The read, then its audit: one event in the caller's trail and one in each returned patient's
+    // (shared/audit/audit.ts), ⌈(n + 1) / 25⌉ BatchWriteItem for n ≤ 100 patients.
+    budget: { Query: 1, BatchWriteItem: 5 },
     query: listPatientsQuery,
     response: pageOf(patientSummarySchema),
   },

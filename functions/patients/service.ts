@@ -7,7 +7,14 @@ import {
   mayHandleClinicalData,
   visiblePractitioners,
 } from '#shared/access/policy';
-import { type AuditEvent, auditEventOf, auditPut, patientAuditTrail, recordRead } from '#shared/audit/audit';
+import {
+  type AuditEvent,
+  auditEventOf,
+  auditPut,
+  patientAuditTrail,
+  recordListRead,
+  recordRead,
+} from '#shared/audit/audit';
 import { tableName } from '#shared/db/client';
 import { keys } from '#shared/db/keys';
 import { transactionConditionFailed, transactWrite } from '#shared/db/table';
@@ -304,7 +311,11 @@ export async function listPatients(
   const search = query.phone ? { phone: query.phone } : query.birthDate ? { birthDate: query.birthDate } : undefined;
   if (search) {
     const items = await lookUpPatients(centreId, search, scope);
-    await recordRead(actor, origin, { action: 'patient.list', patientIds: items.map((p) => p.patientId) });
+    await recordListRead(actor, origin, {
+      action: 'patient.list',
+      patientIds: items.map((p) => p.patientId),
+      search: 'phone' in search ? 'phone' : 'birthDate',
+    });
     return { items };
   }
   // Name-ordered listings page through one index partition: the centre's or one practitioner's.
@@ -323,7 +334,11 @@ export async function listPatients(
     (start) => queryPatients(q, query.limit, start),
     summaryFromItem,
   );
-  await recordRead(actor, origin, { action: 'patient.list', patientIds: page.items.map((p) => p.patientId) });
+  await recordListRead(actor, origin, {
+    action: 'patient.list',
+    patientIds: page.items.map((p) => p.patientId),
+    search: query.lastName ? 'name' : undefined,
+  });
   return page;
 }
 

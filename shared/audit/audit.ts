@@ -1,6 +1,6 @@
 import { tableName } from '#shared/db/client';
 import { keys } from '#shared/db/keys';
-import { type Item, putItem, queryCollection, queryIndex, type TransactItem } from '#shared/db/table';
+import { batchPut, type Item, putItem, queryCollection, queryIndex, type TransactItem } from '#shared/db/table';
 import type { Actor } from '#shared/access/actor';
 import type { AuditEventView } from '#shared/audit/schemas';
 import { newId } from '#shared/ids';
@@ -21,27 +21,24 @@ export type AuditAction =
   | 'patient.history.read'
   | 'patient.audit.read';
 
+/** How a list found its patients: the kind of search only, never the value searched. */
+export type SearchKind = 'name' | 'phone' | 'birthDate';
+
 export interface AuditEvent {
   action: AuditAction;
   patientId?: string;
   /** For list/search reads: the patients whose data was returned. */
   patientIds?: string[];
   fields?: string[];
+  /** In a patient's trail, for a list or search that returned the patient: the list's own event. */
+  listEventId?: string;
+  search?: SearchKind;
 }
 
-function auditItem(actor: Actor, origin: Origin, event: AuditEvent): Item {
-  const eventId = newId();
-  const { pk, sk } = event.patientId
-    ? keys.patientAudit(actor.centreId, event.patientId, eventId)
-    : keys.listAudit(actor.centreId, eventId);
-  const { gsi1pk, gsi1sk } = keys.userAuditIndex(actor.centreId, actor.userId, eventId);
+/** Who, when and from where: the part every record of one request shares. */
+function auditHeader(actor: Actor, origin: Origin) {
   return {
-    pk,
-    sk,
-    gsi1pk,
-    gsi1sk,
     entity: 'AuditEvent',
-    eventId,
     centreId: actor.centreId,
     at: new Date().toISOString(),
     actorId: actor.userId,
@@ -49,8 +46,16 @@ function auditItem(actor: Actor, origin: Origin, event: AuditEvent): Item {
     requestId: origin.requestId,
     sourceIp: origin.sourceIp,
     userAgent: origin.userAgent,
-    ...event,
   };
+}
+
+function auditItem(actor: Actor, origin: Origin, event: AuditEvent, header = auditHeader(actor, origin)): Item {
+  const eventId = newId();
+  const { pk, sk } = event.patientId
+    ? keys.patientAudit(actor.centreId, event.patientId, eventId)
+    : keys.listAudit(actor.centreId, eventId);
+  const { gsi1pk, gsi1sk } = keys.userAuditIndex(actor.centreId, actor.userId, eventId);
+  return { pk, sk, gsi1pk, gsi1sk, eventId, ...header, ...event };
 }
 
 /** For writes: part of the same transaction as the change it records. */
@@ -61,6 +66,29 @@ export function auditPut(actor: Actor, origin: Origin, event: AuditEvent): Trans
 /** For reads: recorded once the read succeeded. */
 export async function recordRead(actor: Actor, origin: Origin, event: AuditEvent) {
   await putItem(auditItem(actor, origin, event));
+}
+
+/**
+ * For a list or search read, once it succeeded: one event in the actor's trail naming every patient
+ * returned, and one in each returned patient's own trail pointing to it (`listEventId`), so every
+ * read of a file can be listed per patient (P5). The patient records say which kind of search found
+ * the patient, never the value searched. Cost: ⌈(n + 1) / 25⌉ BatchWriteItem requests for n
+ * patients, sent together; a failure fails the request, so nothing is shown unrecorded.
+ */
+export async function recordListRead(
+  actor: Actor,
+  origin: Origin,
+  event: { action: 'patient.list'; patientIds: string[]; search?: SearchKind | undefined },
+) {
+  const header = auditHeader(actor, origin);
+  const search = event.search ? { search: event.search } : {};
+  const list = auditItem(actor, origin, { action: event.action, patientIds: event.patientIds, ...search }, header);
+  const perPatient = event.patientIds.map((patientId): Item => {
+    const eventId = newId();
+    const key = keys.patientAudit(actor.centreId, patientId, eventId);
+    return { ...key, eventId, ...header, action: event.action, patientId, listEventId: list.eventId, ...search };
+  });
+  await batchPut([list, ...perPatient]);
 }
 
 export const patientAuditTrail = (centreId: string, patientId: string, limit: number, startKey?: Item) =>
@@ -85,5 +113,7 @@ export function auditEventOf(item: Item): AuditEventView {
     ...(e.patientId !== undefined ? { patientId: e.patientId } : {}),
     ...(e.patientIds !== undefined ? { patientIds: e.patientIds } : {}),
     ...(e.fields !== undefined ? { fields: e.fields } : {}),
+    ...(e.listEventId !== undefined ? { listEventId: e.listEventId } : {}),
+    ...(e.search !== undefined ? { search: e.search } : {}),
   };
 }

@@ -14,5 +14,12 @@ export const auditEventSchema = z.object({
   patientId: ulidSchema.optional().describe('The file read or written'),
   patientIds: z.array(ulidSchema).optional().describe('For a list or search: the patients it returned'),
   fields: z.array(z.string()).optional().describe('Names of the fields written (never their values)'),
+  listEventId: ulidSchema
+    .optional()
+    .describe("In a patient's trail: the list or search that returned the patient (its event in the actor's trail)"),
+  search: z
+    .enum(['name', 'phone', 'birthDate'])
+    .optional()
+    .describe('For a list or search: which kind of search (never the value searched)'),
 });
 export type AuditEventView = z.infer<typeof auditEventSchema>;

@@ -1,5 +1,6 @@
 import {
   BatchGetCommand,
+  BatchWriteCommand,
   GetCommand,
   PutCommand,
   QueryCommand,
@@ -32,6 +33,32 @@ export async function batchGet(keysToGet: TableKey[]): Promise<Item[]> {
   if (keysToGet.length === 0) return [];
   const out = await db.send(new BatchGetCommand({ RequestItems: { [tableName]: { Keys: keysToGet } } }));
   return (out.Responses?.[tableName] ?? []) as Item[];
+}
+
+/** The most items one BatchWriteItem takes. */
+export const BATCH_WRITE_MAX = 25;
+const UNPROCESSED_RETRIES = 3;
+
+/**
+ * Puts items (not conditionally) in BatchWriteItem requests of 25, sent together; items DynamoDB
+ * leaves unprocessed (throttling) are sent again, up to 3 times, then it throws. Not atomic: for
+ * records that must all be there before an answer leaves, where a failure fails the request.
+ */
+export async function batchPut(items: Item[]) {
+  const chunks = Array.from({ length: Math.ceil(items.length / BATCH_WRITE_MAX) }, (_, i) =>
+    items.slice(i * BATCH_WRITE_MAX, (i + 1) * BATCH_WRITE_MAX),
+  );
+  await Promise.all(
+    chunks.map(async (chunk) => {
+      let requests = chunk.map((Item) => ({ PutRequest: { Item } }));
+      for (let attempt = 0; requests.length > 0; attempt++) {
+        if (attempt > UNPROCESSED_RETRIES) throw new Error('BatchWriteItem left items unprocessed after retries');
+        if (attempt > 0) await new Promise((resolve) => setTimeout(resolve, 50 * 2 ** attempt));
+        const out = await db.send(new BatchWriteCommand({ RequestItems: { [tableName]: requests } }));
+        requests = (out.UnprocessedItems?.[tableName] ?? []) as typeof requests;
+      }
+    }),
+  );
 }
 
 export async function putItem(item: Item, condition?: { expression: string; names?: Record<string, string> }) {

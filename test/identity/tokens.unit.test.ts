@@ -1,6 +1,8 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import type { Actor } from '#shared/access/actor';
-import { ACCESS_TOKEN_SECONDS, issueAccessToken, verifyAccessToken } from '#functions/identity/tokens';
+import { SignJWT } from 'jose';
+import { signingKey } from '#functions/identity/signing-key';
+import { ACCESS_TOKEN_SECONDS, issueAccessToken, verifyAccessToken, verifyMfaToken } from '#functions/identity/tokens';
 import { newId } from '#shared/ids';
 
 const actor = (): Actor => ({
@@ -53,5 +55,52 @@ describe('access token verification', () => {
     expect(() => first.servedPractitionerIds.push(newId())).toThrow(TypeError);
     expect(() => Object.assign(first, { role: 'manager' })).toThrow(TypeError);
     expect((await verifyAccessToken(token)).role).toBe('secretary');
+  });
+});
+
+describe('tokens signed with the right key but not access tokens of this API', () => {
+  /** A token signed with the API's own key, with claims changed from a good access token's. */
+  async function signed(change: { iss?: string; aud?: string; typ?: string; alg?: 'HS256' | 'HS512' }) {
+    const who = actor();
+    const claims = {
+      cid: who.centreId,
+      role: who.role,
+      srv: who.servedPractitionerIds,
+      sid: who.sessionId,
+      typ: change.typ ?? 'access',
+    };
+    return new SignJWT(claims)
+      .setProtectedHeader({ alg: change.alg ?? 'HS256', typ: 'JWT' })
+      .setSubject(who.userId)
+      .setIssuer(change.iss ?? 'centrum')
+      .setAudience(change.aud ?? 'centrum-api')
+      .setIssuedAt()
+      .setExpirationTime('5m')
+      .sign(change.alg === 'HS512' ? (await signingKey()).raw : (await signingKey()).hmac);
+  }
+
+  it('accepts the genuine article (the baseline the refusals below differ from by one claim)', async () => {
+    await expect(verifyAccessToken(await signed({}))).resolves.toMatchObject({ role: 'secretary' });
+  });
+
+  it.each([
+    ['another audience', { aud: 'centrum-portal' }],
+    ['another issuer', { iss: 'someone-else' }],
+    ['another token type (a sign-in challenge)', { typ: 'mfa' }],
+    ['another algorithm', { alg: 'HS512' as const }],
+  ])('refuses %s', async (_what, change) => {
+    await expect(verifyAccessToken(await signed(change))).rejects.toMatchObject({ code: 'invalid_token' });
+  });
+
+  it('refuses an unsigned token (alg none)', async () => {
+    const good = await signed({});
+    const [, payload] = good.split('.');
+    const header = Buffer.from(JSON.stringify({ alg: 'none', typ: 'JWT' })).toString('base64url');
+
+    await expect(verifyAccessToken(`${header}.${payload}.`)).rejects.toMatchObject({ code: 'invalid_token' });
+  });
+
+  it('refuses an access token presented as a sign-in challenge', async () => {
+    await expect(verifyMfaToken(await issueAccessToken(actor()))).rejects.toMatchObject({ code: 'invalid_mfa_token' });
   });
 });

@@ -3,7 +3,10 @@ import { newId } from '#shared/ids';
 import { normaliseName } from '#functions/patients/names';
 import { call } from '../support/api';
 import { allItems, itemCount } from '../support/table';
-import { buildCentre, type CentreWorld, invite, newPatient, type Staff } from '../support/world';
+import { createPatient, updatePatient } from '#functions/patients/service';
+import { withInterleaved } from '../support/interleave';
+import { requestCounts, resetRequestCounts } from '#shared/db/request-counter';
+import { buildCentre, type CentreWorld, invite, newPatient, origin, type Staff } from '../support/world';
 
 let w: CentreWorld;
 let other: CentreWorld;
@@ -13,6 +16,7 @@ beforeAll(async () => {
 });
 
 const create = (token: string, body: Record<string, unknown>) => call('POST', '/patients', { token, body });
+type Found = { patientId: string; lastName: string; phone?: string; birthDate: string };
 
 describe('patient files (R1)', () => {
   it('creates a file with guardians, insurer and correspondents, normalising phones to E.164', async () => {
@@ -210,6 +214,22 @@ describe('updates with optimistic locking', () => {
     expect(now.body).toMatchObject({ version: 2, firstName: winner });
   });
 
+  it('refuses a write when the file changed between its read and its write (the condition, not the check)', async () => {
+    const created = await createPatient(w.practitioner.actor, newPatient({ lastName: 'Interleaved' }), origin);
+    const id = created.patientId;
+    const first = () => updatePatient(w.practitioner.actor, id, { version: 1, email: 'first@example.test' }, origin);
+
+    // The second update reads version 1 and passes its own comparison; the first commits before
+    // the second's write, whose condition must then refuse it.
+    const second = withInterleaved(/^TransactWrite/, first, () =>
+      updatePatient(w.practitioner.actor, id, { version: 1, email: 'second@example.test' }, origin),
+    );
+
+    await expect(second).rejects.toMatchObject({ code: 'version_conflict' });
+    const now = await call('GET', `/patients/${id}`, { token: w.practitioner.token });
+    expect(now.body).toMatchObject({ version: 2, email: 'first@example.test' });
+  });
+
   it('answers a stale version with 409 and the current version', async () => {
     const created = await create(w.practitioner.token, newPatient({ lastName: 'Stale' }));
     await call('PATCH', `/patients/${created.body.patientId}`, {
@@ -293,6 +313,38 @@ describe('search and pagination', () => {
 
     expect(own.body.items.map((p: { patientId: string }) => p.patientId)).toEqual([centre.otherPatientId]);
     expect(all.body.items).toHaveLength(8);
+  });
+});
+
+describe('a value two centres share, in every search mode', () => {
+  const shared = { lastName: 'Gemeenschap', phone: '+32470777001', birthDate: '1999-09-09' };
+  const ids = { a: [] as string[], aOwn: '', b: [] as string[] };
+
+  beforeAll(async () => {
+    for (const [centre, list] of [
+      [w, ids.a],
+      [other, ids.b],
+    ] as const) {
+      const own = await create(centre.practitioner.token, newPatient(shared));
+      const colleagues = await create(centre.otherPractitioner.token, newPatient(shared));
+      list.push(own.body.patientId, colleagues.body.patientId);
+      if (centre === w) ids.aOwn = own.body.patientId;
+    }
+  });
+
+  it.each([
+    ['name', `lastName=${shared.lastName.slice(0, 5)}`],
+    ['phone', `phone=${encodeURIComponent(shared.phone)}`],
+    ['birth date', `birthDate=${shared.birthDate}`],
+  ])("finds by %s only the caller's centre's patients, and only their own for a practitioner", async (_mode, query) => {
+    const found = async (token: string) =>
+      ((await call('GET', `/patients?${query}`, { token })).body.items as { patientId: string }[])
+        .map((p) => p.patientId)
+        .sort();
+
+    expect(await found(w.manager.token)).toEqual([...ids.a].sort());
+    expect(await found(other.manager.token)).toEqual([...ids.b].sort());
+    expect(await found(w.practitioner.token)).toEqual([ids.aOwn]);
   });
 });
 
@@ -586,6 +638,69 @@ describe('transfer (R4) and audit trail (P5)', () => {
       expect.objectContaining({ action: 'patient.list', actorId: secretary.userId, patientIds: [id] }),
       expect.objectContaining({ action: 'patient.read', actorId: secretary.userId, patientId: id }),
     ]);
+  });
+
+  it.each([
+    ['a name search', (p: Found) => `lastName=${encodeURIComponent(p.lastName.slice(0, 6))}`, 'name'],
+    ['a phone search', (p: Found) => `phone=${encodeURIComponent(p.phone!)}`, 'phone'],
+    ['a birth-date search', (p: Found) => `birthDate=${p.birthDate}`, 'birthDate'],
+    ['a plain listing', () => 'limit=100', undefined],
+  ])(
+    "puts %s in the trail of every patient it returned, and in the searcher's, never the value searched",
+    async (_what, query, search) => {
+      const centre = await buildCentre();
+      const secretary = await invite(centre.manager.actor, 'secretary', [centre.practitioner.userId]);
+      const unique = `Zyx${newId().slice(-8)}`;
+      const found: Found[] = [];
+      for (const firstName of ['Ann', 'Bob']) {
+        const res = await create(
+          centre.practitioner.token,
+          newPatient({ lastName: unique, firstName, phone: '+32470555101', birthDate: '1987-06-05' }),
+        );
+        found.push(res.body);
+      }
+
+      const res = await call('GET', `/patients?${query(found[0]!)}`, { token: secretary.token });
+      const staffTrail = await call('GET', `/centre/staff/${secretary.userId}/audit`, { token: centre.manager.token });
+      const patientTrails = await Promise.all(
+        found.map((p) => call('GET', `/patients/${p.patientId}/audit`, { token: centre.manager.token })),
+      );
+
+      const returned = res.body.items.map((p: Found) => p.patientId);
+      expect(returned).toEqual(expect.arrayContaining(found.map((p) => p.patientId)));
+      const [listEvent] = staffTrail.body.items;
+      expect(listEvent).toMatchObject({ action: 'patient.list', actorId: secretary.userId, patientIds: returned });
+      expect(listEvent.search).toBe(search);
+      for (const [i, trail] of patientTrails.entries()) {
+        expect(trail.body.items[0]).toMatchObject({
+          action: 'patient.list',
+          actorId: secretary.userId,
+          actorRole: 'secretary',
+          patientId: found[i]!.patientId,
+          listEventId: listEvent.eventId,
+          requestId: listEvent.requestId,
+        });
+        expect(trail.body.items[0].search).toBe(search);
+      }
+      const stored = JSON.stringify(
+        (await allItems()).filter((i) => (i.entity as { S?: string } | undefined)?.S === 'AuditEvent'),
+      );
+      for (const value of [unique, '+32470555101', '1987-06-05']) expect(stored).not.toContain(value);
+    },
+  );
+
+  it('records a page of 60 patients in every trail at ⌈61 / 25⌉ = 3 batch writes, with the one query', async () => {
+    const centre = await buildCentre();
+    for (let i = 0; i < 60; i++)
+      await createPatient(centre.practitioner.actor, newPatient({ lastName: `Many${i}` }), origin);
+    resetRequestCounts();
+
+    const res = await call('GET', '/patients?lastName=many&limit=60', { token: centre.practitioner.token });
+
+    expect(res.body.items).toHaveLength(60);
+    expect(requestCounts()).toEqual({ Query: 1, BatchWriteItem: 3 });
+    const trail = await call('GET', `/patients/${res.body.items[59].patientId}/audit`, { token: centre.manager.token });
+    expect(trail.body.items[0]).toMatchObject({ action: 'patient.list', search: 'name' });
   });
 
   it('keeps the audit trail for managers only', async () => {
