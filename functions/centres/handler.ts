@@ -5,7 +5,7 @@ import { getCentre, updateCentre } from './centre';
 import { acceptInvitation, createInvitation, listInvitations, resendInvitation, revokeInvitation } from './invitations';
 import { createLicence, getLicence, listLicences, revokeLicence, transferLicence, updateLicence } from './licences';
 import { centresRoutes } from './routes';
-import { signUp } from './sign-up';
+import { confirmSignUp, requestSignUp } from './sign-up';
 import { getMe, listStaff, listStaffAudit, updateStaffMember } from './staff';
 
 /**
@@ -16,7 +16,8 @@ export const handler = createHttpHandler(
   centresRoutes,
   { authenticators: { staff: bearerAuthentication }, cursorKey },
   {
-    signUp: ({ body }) => signUp(body),
+    signUp: ({ body, origin }) => requestSignUp(body, origin),
+    confirmSignUp: ({ body }) => confirmSignUp(body),
     acceptInvitation: ({ body, origin }) => acceptInvitation(body, origin),
     getMe: ({ principal }) => getMe(principal),
     getCentre: ({ principal }) => getCentre(principal),

@@ -194,6 +194,20 @@ export const signUpSchema = z.strictObject({
   }),
 });
 
+export type SignUpInput = z.infer<typeof signUpSchema>;
+
+export const signUpRequestedSchema = z.object({
+  status: z
+    .literal('check_email')
+    .describe(
+      'Always this answer, whether or not the address has an account: what happens next is told by e-mail to the address',
+    ),
+});
+
+export const confirmSignUpSchema = z.strictObject({
+  token: z.string().min(20).max(256).describe('The token of the link e-mailed by POST /auth/sign-up'),
+});
+
 export const signUpResultSchema = z.object({
   centreId: ulidSchema,
   userId: ulidSchema,

@@ -29,20 +29,18 @@ const enrolment = (email: string): TotpEnrolment => {
  * A new account: credential (refused if the e-mail has one meanwhile) and user profile, with a
  * second factor enrolled when asked (managers).
  */
-export async function newAccount(input: {
-  email: string;
-  password: string;
-  firstName: string;
-  lastName: string;
-  secondFactor: boolean;
-}) {
+export async function newAccount(
+  input: { email: string; firstName: string; lastName: string; secondFactor: boolean } & (
+    { password: string } | { passwordHash: string }
+  ),
+) {
   const userId = newId();
   const totp = input.secondFactor ? enrolment(input.email) : undefined;
   const writes: TransactItem[] = [
     credentialPut({
       email: input.email,
       userId,
-      passwordHash: await hashPassword(input.password),
+      passwordHash: 'passwordHash' in input ? input.passwordHash : await hashPassword(input.password),
       totpSecret: totp?.secret,
     }),
     userPut({
@@ -91,6 +89,11 @@ export function secondFactorEnrolment(email: string) {
     },
   };
   return { totp, write };
+}
+
+/** Whether an e-mail has an account (for answers that must not tell: sign-up). */
+export async function accountExists(email: string) {
+  return (await findCredential(email)) !== undefined;
 }
 
 export async function hasSecondFactor(email: string) {

@@ -1,9 +1,11 @@
 /**
  * The identity context's public entry: what other contexts may use. Accounts (created and proven
- * for the centres context), the staff authenticator and the cursor key for every function's
- * pipeline, and the membership directory port that the centres context implements.
+ * for the centres context, with sign-up's throttle and password hashing), the staff authenticator
+ * and the cursor key for every function's pipeline, and the membership directory port that the
+ * centres context implements.
  */
 export {
+  accountExists,
   accountProfile,
   hasSecondFactor,
   newAccount,
@@ -13,4 +15,6 @@ export {
 } from './accounts';
 export { bearerAuthentication } from './authenticate';
 export type { Grant, MembershipDirectory } from './memberships';
+export { hashPassword } from './passwords';
 export { cursorKey } from './signing-key';
+export { admitSignUp } from './throttle';

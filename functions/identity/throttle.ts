@@ -26,6 +26,15 @@ export const LOCK_MS = 15 * 60 * 1000;
 export const MAX_CLIENT_FAILURES = 30;
 export const CLIENT_WINDOW_MS = 15 * 60 * 1000;
 
+/**
+ * Sign-up (P1) asks no secret but costs a password hash and an e-mail: at most
+ * MAX_SIGN_UPS_PER_CLIENT requests per client address and window, known addresses or not, and at
+ * most MAX_SIGN_UP_EMAILS_PER_ADDRESS e-mails to one address per window (past it, the request is
+ * answered the same and nothing is sent), so nobody can flood an inbox through us.
+ */
+export const MAX_SIGN_UPS_PER_CLIENT = 10;
+export const MAX_SIGN_UP_EMAILS_PER_ADDRESS = 3;
+
 const hash = (value: string) => createHash('sha256').update(value).digest('base64url').slice(0, 32);
 
 export function throttleKeys(email: string, sourceIp: string, now = Date.now()) {
@@ -112,4 +121,50 @@ export async function checkThrottles(tk: ThrottleKeys, email: string, options = 
   // Sign-in counts attempts on unknown e-mails too, so that they answer exactly like known ones.
   if (credential || options.unknownAccountsToo) await takeAccountAttempt(tk);
   return credential;
+}
+
+const windowOf = (now: number) => {
+  const start = Math.floor(now / CLIENT_WINDOW_MS) * CLIENT_WINDOW_MS;
+  return { start: new Date(start).toISOString(), end: start + CLIENT_WINDOW_MS };
+};
+
+/**
+ * Takes one request of a subject's quota for this window, atomically (a conditional increment: a
+ * parallel burst gets exactly `max` through). False once the quota is spent; nothing is written then.
+ */
+async function takeQuota(scope: string, subject: string, max: number, now: number) {
+  const window = windowOf(now);
+  try {
+    await updateItem({
+      Key: keys.throttleQuota(scope, hash(subject), window.start),
+      UpdateExpression: 'ADD #count :one SET #ttl = :ttl',
+      ConditionExpression: 'attribute_not_exists(#count) OR #count < :max',
+      ExpressionAttributeNames: { '#count': 'requests', '#ttl': 'ttl' },
+      ExpressionAttributeValues: { ':one': 1, ':max': max, ':ttl': Math.ceil(window.end / 1000) + 3600 },
+    });
+    return { allowed: true, retryAfterSeconds: 0 };
+  } catch (error) {
+    if (!isConditionalCheckFailure(error)) throw error;
+    return { allowed: false, retryAfterSeconds: Math.max(1, Math.ceil((window.end - now) / 1000)) };
+  }
+}
+
+/**
+ * Admits a sign-up request from a client (429 past its quota, whatever the address) and says
+ * whether the address may be sent another e-mail in this window.
+ */
+export async function admitSignUp(email: string, sourceIp: string, now = Date.now()) {
+  const client = await takeQuota('sign-up-client', sourceIp, MAX_SIGN_UPS_PER_CLIENT, now);
+  if (!client.allowed) {
+    throw new DomainError(
+      'too_many_requests',
+      'too_many_attempts',
+      'Too many sign-ups from this client; try again later',
+      {
+        retryAfterSeconds: client.retryAfterSeconds,
+      },
+    );
+  }
+  const address = await takeQuota('sign-up-address', email, MAX_SIGN_UP_EMAILS_PER_ADDRESS, now);
+  return { mayEmail: address.allowed };
 }

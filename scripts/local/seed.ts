@@ -69,7 +69,7 @@ async function ensureManagerAndCentre(steps: string[]) {
     if (!membership) throw new Error(`The demo manager ${DEMO.manager.email} has no centre`);
     return { manager: actor(existing.userId, membership.centreId, 'manager'), managerTotpSecret: existing.totpSecret };
   }
-  const { signUp: signUpCentre } = await import('#functions/centres/sign-up');
+  const { createCentreWithManager: signUpCentre } = await import('#functions/centres/sign-up');
   const signUp = await signUpCentre({
     centre: {
       kind: 'centre',

@@ -51,7 +51,14 @@ export const keys = {
     pk: `THROTTLE#CLIENT#${clientHash}`,
     sk: `WINDOW#${windowStart}`,
   }),
+  /** A request quota (sign-up): per scope, hashed subject (client address, e-mail) and fixed window. */
+  throttleQuota: (scope: string, subjectHash: string, windowStart: string): TableKey => ({
+    pk: `THROTTLE#${scope.toUpperCase()}#${subjectHash}`,
+    sk: `WINDOW#${windowStart}`,
+  }),
   invitationToken: (tokenHash: string): TableKey => ({ pk: `INVITATION#${tokenHash}`, sk: 'INVITATION' }),
+  /** A sign-up waiting for its e-mail address to be confirmed, by the SHA-256 of its link's token. */
+  pendingSignUp: (tokenHash: string): TableKey => ({ pk: `SIGNUP#${tokenHash}`, sk: 'SIGNUP' }),
 
   // centres
   centre: (centreId: string): TableKey => ({ pk: C(centreId), sk: 'PROFILE' }),

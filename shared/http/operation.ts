@@ -40,7 +40,7 @@ export interface OperationSpec {
   body?: z.ZodType;
   /** The success body; none for 204. */
   response?: z.ZodType;
-  successStatus?: 200 | 201 | 204;
+  successStatus?: 200 | 201 | 202 | 204;
   /** Content type of a non-JSON success body (e.g. text/html). */
   produces?: string;
   /** Fixed headers of the success answer (caching, content security policy). */

@@ -3,12 +3,14 @@ import { issueInvitation } from '#functions/centres/invitations';
 import { createLicence } from '#functions/centres/licences';
 import { findMembership } from '#functions/centres/repository';
 import type { centresRoutes } from '#functions/centres/routes';
+import { startSignUp } from '#functions/centres/sign-up';
 import {
   actorOf,
   type CasesOf,
   everyone,
   managersOnly,
   matrixWorld as world,
+  nextIp,
   roles,
   staffOnly,
   uniq,
@@ -25,7 +27,18 @@ export const centresCases: CasesOf<typeof centresRoutes> = {
         centre: { name: 'New centre' },
         manager: { email: `new-${uniq()}@example.test`, password: PASSWORD, firstName: 'N', lastName: 'M' },
       },
+      sourceIp: nextIp(),
     }),
+    expect: everyone(202),
+  },
+  confirmSignUp: {
+    request: async () => {
+      const { token } = await startSignUp({
+        centre: { name: 'Confirmed centre', kind: 'centre' },
+        manager: { email: `confirm-${uniq()}@example.test`, password: PASSWORD, firstName: 'C', lastName: 'S' },
+      });
+      return { method: 'POST', url: '/auth/sign-up/confirm', body: { token } };
+    },
     expect: everyone(201),
   },
   acceptInvitation: {

@@ -1,5 +1,5 @@
 import { membershipDirectory } from '#functions/centres/staff';
-import { signUp } from '#functions/centres/sign-up';
+import { createCentreWithManager } from '#functions/centres/sign-up';
 import { startTotpEnrolment } from '#functions/identity/enrolment';
 import type { identityRoutes } from '#functions/identity/routes';
 import { signIn } from '#functions/identity/sessions';
@@ -10,7 +10,7 @@ import { origin, PASSWORD } from '../support/world';
 /** identity: route × caller (test/support/matrix-world.ts). */
 async function managerMfaToken() {
   const email = `mfa-${uniq()}@example.test`;
-  const signedUp = await signUp({
+  const signedUp = await createCentreWithManager({
     centre: { kind: 'centre', name: 'MFA centre' },
     manager: { email, password: PASSWORD, firstName: 'A', lastName: 'B' },
   });

@@ -3,7 +3,7 @@ import * as invitations from '#functions/centres/invitations';
 import { keys } from '#shared/db/keys';
 import type { Actor } from '#shared/access/actor';
 import { findCredential } from '#functions/identity/repository';
-import { signUp as signUpCentre } from '#functions/centres/sign-up';
+import { createCentreWithManager as signUpCentre } from '#functions/centres/sign-up';
 
 import { DEMO, seedDemo } from '../../scripts/local/seed';
 import { clearTable, deleteItems, diffSnapshots, entityCounts, itemId, snapshot } from '../support/table';

@@ -27,3 +27,10 @@ export function invitationTokenIn(email: { text: string }) {
   if (!token) throw new Error('no invitation link in the e-mail');
   return token;
 }
+
+/** The sign-up token carried by the confirmation link of an e-mail. */
+export function signUpTokenIn(email: { text: string }) {
+  const token = /\/sign-up\/confirm#token=([\w-]+)/.exec(email.text)?.[1];
+  if (!token) throw new Error('no sign-up confirmation link in the e-mail');
+  return token;
+}

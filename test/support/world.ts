@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { acceptInvitation, issueInvitation } from '#functions/centres/invitations';
-import { signUp } from '#functions/centres/sign-up';
+import { createCentreWithManager } from '#functions/centres/sign-up';
 import { issueAccessToken } from '#functions/identity/tokens';
 import { createPatient } from '#functions/patients/service';
 import type { Actor, Role } from '#shared/access/actor';
@@ -70,7 +70,7 @@ export async function invite(
 
 export async function buildCentre(name = `Centre ${unique()}`): Promise<CentreWorld> {
   const managerEmail = `manager-${unique()}@example.test`;
-  const signedUp = await signUp({
+  const signedUp = await createCentreWithManager({
     centre: { kind: 'centre', name },
     manager: { email: managerEmail, password: PASSWORD, firstName: 'Marie', lastName: 'Manager' },
   });
