@@ -1,4 +1,4 @@
-import { accountProfile, hasSecondFactor, type MembershipDirectory } from '#contexts/identity';
+import { accountProfile, hasSecondFactor, type MembershipDirectory, memberRevocationPut } from '#contexts/identity';
 import type { Actor, Role } from '#shared/access/actor';
 import { authorize } from '#shared/access/policy';
 import { auditEventOf, userAuditTrail } from '#shared/audit/audit';
@@ -136,9 +136,16 @@ export async function updateStaffMember(
   // The version condition serialises changes of this member. Stepping a manager down also holds
   // the transaction to another manager still being active, so two managers demoting each other
   // at once cannot leave the centre without one (docs/decisions/0009-staff-changes.md).
+  // Tokens carry the role and served practitioners: tokens issued before a change of rights stop
+  // working within a minute (functions/identity/revocations.ts); a refresh reads the new rights.
+  const rightsChanged =
+    next.role !== member.role ||
+    next.status !== member.status ||
+    [...next.servedPractitionerIds].sort().join() !== [...member.servedPractitionerIds].sort().join();
   const writes = [
     membershipUpdate(next, member.version),
     ...(leavesManagers && keeper ? [stillActiveManager(actor.centreId, keeper.userId)] : []),
+    ...(rightsChanged ? [memberRevocationPut(actor.centreId, userId)] : []),
   ];
   try {
     await transactWrite(writes);

@@ -15,6 +15,7 @@ export {
 } from './accounts';
 export { bearerAuthentication } from './authenticate';
 export type { Grant, MembershipDirectory } from './memberships';
+export { memberRevocationPut } from './revocations';
 export { hashPassword } from './passwords';
 export { cursorKey } from './signing-key';
 export { admitSignUp } from './throttle';

@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import type { Actor } from '#shared/access/actor';
 import { tableName } from '#shared/db/client';
 import { keys } from '#shared/db/keys';
-import { type Item, type TransactItem, transactionConditionFailed, transactWrite, updateItem } from '#shared/db/table';
+import { type Item, type TransactItem, transactionConditionFailed, transactWrite } from '#shared/db/table';
 import { conflict, forbidden, notFound, unauthenticated } from '#shared/errors';
 import { newId } from '#shared/ids';
 import { hashToken, newOpaqueToken } from '#shared/opaque-token';
@@ -10,6 +10,7 @@ import type { Origin } from '#shared/origin';
 import type { Grant, MembershipDirectory } from './memberships';
 import { decoyHash, verifyPassword } from './passwords';
 import { findRefreshToken, put, recordSignInEvent, refreshTokenItem } from './repository';
+import { sessionRevocationPut } from './revocations';
 import { checkThrottles, recordClientFailure, resetAccountAttempts, type ThrottleKeys, throttleKeys } from './throttle';
 import {
   ACCESS_TOKEN_SECONDS,
@@ -275,14 +276,27 @@ export async function signOut(input: { refreshToken: string }) {
   if (token) await revokeSession(token.sessionId, 'signed_out');
 }
 
+/**
+ * The session issues no more access tokens (its refresh tokens are refused) and, with the
+ * revocation written in the same transaction, the access tokens it issued stop working within a
+ * minute (functions/identity/revocations.ts).
+ */
 async function revokeSession(sessionId: string, reason: string) {
-  await updateItem({
-    Key: keys.session(sessionId),
-    UpdateExpression:
-      'SET revokedAt = if_not_exists(revokedAt, :now), revokeReason = if_not_exists(revokeReason, :reason)',
-    ConditionExpression: 'attribute_exists(pk)',
-    ExpressionAttributeValues: { ':now': new Date().toISOString(), ':reason': reason },
-  }).catch((error) => {
-    if ((error as { name?: string }).name !== 'ConditionalCheckFailedException') throw error;
-  });
+  try {
+    await transactWrite([
+      {
+        Update: {
+          TableName: tableName,
+          Key: keys.session(sessionId),
+          UpdateExpression:
+            'SET revokedAt = if_not_exists(revokedAt, :now), revokeReason = if_not_exists(revokeReason, :reason)',
+          ConditionExpression: 'attribute_exists(pk)',
+          ExpressionAttributeValues: { ':now': new Date().toISOString(), ':reason': reason },
+        },
+      },
+      sessionRevocationPut(sessionId),
+    ]);
+  } catch (error) {
+    if (!transactionConditionFailed(error).includes(0)) throw error;
+  }
 }

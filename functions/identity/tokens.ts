@@ -18,6 +18,7 @@ const accessClaims = z.object({
   sid: z.string(),
   typ: z.literal('access'),
   exp: z.number(),
+  iat: z.number(),
 });
 
 const mfaClaims = z.object({ sub: z.string(), cid: z.string(), typ: z.literal('mfa'), dev: z.string() });
@@ -46,13 +47,25 @@ export async function issueAccessToken(actor: Actor): Promise<string> {
  * signature included, so only a byte-identical token is found; expiry is checked on every hit.
  * Bounded: the oldest entries go first (Map keeps insertion order).
  */
-const verifiedTokens = new Map<string, { actor: Actor; expiresAtMs: number }>();
+const verifiedTokens = new Map<string, VerifiedToken>();
 const MAX_VERIFIED_TOKENS = 2000;
+
+export interface VerifiedToken {
+  actor: Actor;
+  /** The token's `iat` (seconds), which revocations of a member's rights compare with. */
+  issuedAt: number;
+  expiresAtMs: number;
+}
 
 /** Verifies a bearer token and returns the actor it proves; any failure is a 401. */
 export async function verifyAccessToken(token: string): Promise<Actor> {
+  return (await verifiedAccessToken(token)).actor;
+}
+
+/** The actor of a bearer token and when it was issued; any failure is a 401. */
+export async function verifiedAccessToken(token: string): Promise<VerifiedToken> {
   const known = verifiedTokens.get(token);
-  if (known && Date.now() < known.expiresAtMs) return known.actor;
+  if (known && Date.now() < known.expiresAtMs) return known;
   if (known) verifiedTokens.delete(token);
   const payload = await verify(token);
   const claims = accessClaims.safeParse(payload);
@@ -66,9 +79,10 @@ export async function verifyAccessToken(token: string): Promise<Actor> {
     servedPractitionerIds: Object.freeze([...c.srv]) as string[],
     sessionId: c.sid,
   });
+  const verified = { actor, issuedAt: c.iat, expiresAtMs: c.exp * 1000 };
   if (verifiedTokens.size >= MAX_VERIFIED_TOKENS) verifiedTokens.delete(verifiedTokens.keys().next().value!);
-  verifiedTokens.set(token, { actor, expiresAtMs: c.exp * 1000 });
-  return actor;
+  verifiedTokens.set(token, verified);
+  return verified;
 }
 
 export async function issueMfaToken(userId: string, centreId: string, deviceKey: string): Promise<string> {

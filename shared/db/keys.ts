@@ -57,6 +57,12 @@ export const keys = {
     sk: `WINDOW#${windowStart}`,
   }),
   invitationToken: (tokenHash: string): TableKey => ({ pk: `INVITATION#${tokenHash}`, sk: 'INVITATION' }),
+  /**
+   * Revocations of access tokens (a session signed out, a member's rights changed), by time: every
+   * function instance reads those newer than its last read (functions/identity/revocations.ts).
+   */
+  revocation: (at: string, revocationId: string): TableKey => ({ pk: 'REVOCATIONS', sk: `${at}#${revocationId}` }),
+  revocationPartition: 'REVOCATIONS',
   /** A sign-up waiting for its e-mail address to be confirmed, by the SHA-256 of its link's token. */
   pendingSignUp: (tokenHash: string): TableKey => ({ pk: `SIGNUP#${tokenHash}`, sk: 'SIGNUP' }),
 

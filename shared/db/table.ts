@@ -89,10 +89,11 @@ export interface QuerySpec {
   index?: IndexName;
   partition: { name: string; value: string };
   /** Sort keys that begin with a prefix, or that sort before a value. */
-  sort?: { name: string; beginsWith: string } | { name: string; before: string };
+  sort?: { name: string; beginsWith: string } | { name: string; before: string } | { name: string; after: string };
   limit: number;
   startKey?: Item | undefined;
   newestFirst?: boolean;
+  consistent?: boolean;
 }
 
 /** One Query page by key condition (never a Scan). */
@@ -104,6 +105,10 @@ export async function queryPage<T extends Item>(spec: QuerySpec): Promise<QueryP
     names['#s'] = spec.sort.name;
     values[':s'] = spec.sort.before;
     condition += ' AND #s < :s';
+  } else if (spec.sort && 'after' in spec.sort) {
+    names['#s'] = spec.sort.name;
+    values[':s'] = spec.sort.after;
+    condition += ' AND #s > :s';
   } else if (spec.sort && spec.sort.beginsWith !== '') {
     names['#s'] = spec.sort.name;
     values[':s'] = spec.sort.beginsWith;
@@ -118,6 +123,7 @@ export async function queryPage<T extends Item>(spec: QuerySpec): Promise<QueryP
     Limit: spec.limit,
     ExclusiveStartKey: spec.startKey,
     ScanIndexForward: !spec.newestFirst,
+    ...(spec.consistent ? { ConsistentRead: true } : {}),
   };
   const out = await db.send(new QueryCommand(input));
   return { items: (out.Items ?? []) as T[], lastKey: out.LastEvaluatedKey };

@@ -9,10 +9,15 @@ const signInTraces = (item: Item) =>
 /**
  * The only refusals that write, and all they may write: a wrong password or TOTP code counts
  * against the account and the client (THROTTLE# items, P4) and is recorded in the user's sign-in
- * history (USER#…/SIGNIN#…). They add or update those items and delete nothing.
+ * history (USER#…/SIGNIN#…). They add or update those items and delete nothing. A password
+ * checked for a centre the person may not enter (not a member, or several centres and none
+ * chosen) was an attempt too: only a completed sign-in clears the count (decision 0004).
  */
 const refusalsThatWrite: Partial<Record<string, { codes: string[]; mayWrite: (item: Item) => boolean }>> = {
-  signIn: { codes: ['invalid_credentials'], mayWrite: signInTraces },
+  signIn: {
+    codes: ['invalid_credentials', 'membership_not_found', 'centre_choice_required'],
+    mayWrite: signInTraces,
+  },
   verifyMfa: { codes: ['invalid_code'], mayWrite: signInTraces },
 };
 
