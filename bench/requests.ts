@@ -16,7 +16,7 @@ const endpoint = useLocalEngineEnv('centrum-bench-requests');
 const { ensureTable } = await import('../scripts/local/engines');
 await ensureTable(endpoint, process.env.TABLE_NAME!);
 const { invoke, loadHandlers } = await import('../scripts/local/http-adapter');
-const { requestCounts, resetRequestCounts } = await import('#shared/db/request-counter');
+const { requestCounts, resetRequestCounts, upkeepRequestCounts } = await import('#shared/db/request-counter');
 const { api } = await import('#functions/contexts');
 const { budgetTotal, overBudget } = await import('#shared/db/budget');
 const { actorOf, setupRouteMatrix } = await import('../test/support/matrix-world');
@@ -116,6 +116,49 @@ for (const { schedule } of schedules) {
     results.push(row(queue.name, `queue, per message (${depth})`, perMessage, queue.budget));
   }
 }
-writeChildResult(results);
+// A list or search records one event per patient returned (P5): its cost grows with the page,
+// ⌈(n + 1) / 25⌉ BatchWriteItem for n patients. Measured on pages of 25, 50 and 100.
+const { createPatient } = await import('#functions/patients/service');
+const { buildCentre, newPatient, origin } = await import('../test/support/world');
+const listCentre = await buildCentre('Bench list centre');
+for (let i = 0; i < 100; i++)
+  await createPatient(
+    listCentre.practitioner.actor,
+    newPatient({ lastName: `Bench${String(i).padStart(3, '0')}` }),
+    origin,
+  );
+const listRoute = api.operations.find((o) => o.operation.operationId === 'listPatients')!.operation;
+for (const limit of [25, 50, 100]) {
+  resetRequestCounts();
+  const res = await invoke(handlers, {
+    method: 'GET',
+    url: `/patients?lastName=bench&limit=${limit}`,
+    headers: { 'user-agent': 'centrum-bench', authorization: `Bearer ${listCentre.practitioner.token}` },
+    body: Buffer.alloc(0),
+    sourceIp: '198.51.100.7',
+  });
+  const measured = requestCounts() as Budget;
+  const floor: Budget = { Query: 1, BatchWriteItem: Math.ceil((limit + 1) / 25) };
+  results.push({
+    operationId: 'listPatients',
+    route: `GET /patients, page of ${limit} (floor: ${formatFloor(floor)})`,
+    as: 'practitioner',
+    status: res.statusCode ?? 200,
+    measured,
+    budget: listRoute.budget,
+    total: budgetTotal(measured),
+    budgetTotal: budgetTotal(listRoute.budget),
+    over: [
+      ...overBudget(measured as Record<string, number>, listRoute.budget),
+      ...overBudget(measured as Record<string, number>, floor).map((o) => `floor ${o}`),
+    ],
+  });
+}
+function formatFloor(budget: Budget) {
+  return Object.entries(budget)
+    .map(([command, n]) => `${command} ${n}`)
+    .join(' + ');
+}
+writeChildResult({ results, upkeep: upkeepRequestCounts(), seconds: Math.round(performance.now() / 1000) });
 // The SDK's keep-alive sockets would keep the process alive.
 process.exit(0);

@@ -2,7 +2,7 @@
  * Part 4c (child process): where our pipeline spends its CPU for one GET /patients/{id}, stage by
  * stage, besides the two DynamoDB requests it shares with the reference server: building the API
  * Gateway event (the local adapter; API Gateway when deployed), matching the route, checking the
- * token (after the first verification), validating the path, middy with the Powertools logger
+ * token (after the first verification) and its revocation (an in-memory copy), validating the path, middy with the Powertools logger
  * context, the one log line, and serialising the answer. Each stage is timed alone over many
  * iterations (median of 5 batches), in microseconds per request.
  */
@@ -21,6 +21,7 @@ const { injectLambdaContext } = await import('@aws-lambda-powertools/logger/midd
 const { api } = await import('#functions/contexts');
 const { patientsRoutes } = await import('#functions/patients/routes');
 const { issueAccessToken, verifyAccessToken } = await import('#functions/identity/tokens');
+const { bearerAuthentication } = await import('#functions/identity/authenticate');
 const { createRouteMatcher } = await import('#shared/http/route-match');
 const { logger } = await import('#shared/logger');
 const { newId } = await import('#shared/ids');
@@ -47,6 +48,13 @@ const raw = {
   body: Buffer.alloc(0),
   sourceIp: '127.0.0.1',
 };
+// The revocation list is read from the engine once (then every 30 s): the table must exist.
+if (process.env.DYNAMODB_ENDPOINT) {
+  const { ensureTable } = await import('../scripts/local/engines');
+  await ensureTable(process.env.DYNAMODB_ENDPOINT, process.env.TABLE_NAME!);
+}
+const authRequest = { headers: raw.headers } as unknown as Parameters<typeof bearerAuthentication>[0];
+await bearerAuthentication(authRequest);
 const matchRoute = createRouteMatcher(api.operations.map((o) => o.operation));
 const getPatient = patientsRoutes.find((o) => o.operationId === 'getPatient')!;
 const answer = {
@@ -94,6 +102,9 @@ const results = [
   await time('API Gateway event (local adapter, route matching included)', () => toEvent(raw)),
   await time('route matching alone', () => matchRoute('GET', `/patients/${patientId}`)),
   await time('token check (verified once, then remembered)', () => verifyAccessToken(token)),
+  await time('token and revocation check (the staff authenticator; revocation copy fresh)', () =>
+    bearerAuthentication(authRequest),
+  ),
   await time('path validation (zod)', () => getPatient.params.safeParse({ patientId })),
   await time('middy + Powertools logger context', () => empty({}, context)),
   await time('request log line', () => logger.info('request', { status: 200, durationMs: 3 })),

@@ -15,6 +15,7 @@ export async function bearerAuthentication(request: AuthRequest): Promise<Actor>
   const match = /^Bearer ([A-Za-z0-9_.-]{10,4096})$/.exec(header);
   if (!match?.[1]) throw unauthenticated('A bearer access token is required', 'missing_token');
   const { actor, issuedAt } = await verifiedAccessToken(match[1]);
-  await assertNotRevoked(actor, issuedAt);
+  const reading = assertNotRevoked(actor, issuedAt);
+  if (reading) await reading;
   return actor;
 }

@@ -89,15 +89,21 @@ async function readNewRevocations(now: number) {
 
 /**
  * Refuses (401) an access token that was revoked, reading new revocations first when this
- * instance's copy is REFRESH_MS old (concurrent requests share that one read).
+ * instance's copy is REFRESH_MS old (concurrent requests share that one read). Synchronous while
+ * the copy is fresh (no promise on the hot path); a promise to await when it is read again.
  */
-export async function assertNotRevoked(actor: Actor, issuedAtSeconds: number, now = Date.now()) {
+export function assertNotRevoked(actor: Actor, issuedAtSeconds: number, now = Date.now()): Promise<void> | undefined {
   if (known.readAt === undefined || now - known.readAt >= REFRESH_MS || now < known.readAt) {
     known.reading ??= readNewRevocations(now).finally(() => {
       known.reading = undefined;
     });
-    await known.reading;
+    return known.reading.then(() => checkAgainstCopy(actor, issuedAtSeconds));
   }
+  checkAgainstCopy(actor, issuedAtSeconds);
+  return undefined;
+}
+
+function checkAgainstCopy(actor: Actor, issuedAtSeconds: number) {
   if (known.sessions.has(actor.sessionId)) {
     throw unauthenticated('This session was signed out or revoked: sign in again', 'session_revoked');
   }

@@ -26,8 +26,12 @@ export const countRequestsMiddleware =
     return next(args);
   };
 
+/** Starts counting one call's requests (upkeep keeps its own count: resetUpkeepCounts). */
 export function resetRequestCounts() {
   counts.clear();
+}
+
+export function resetUpkeepCounts() {
   upkeepCounts.clear();
 }
 
