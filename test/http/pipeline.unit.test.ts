@@ -3,6 +3,7 @@ import { describe, expect, it, vi } from 'vitest';
 import * as z from 'zod';
 import { platformRoutes } from '#functions/platform/routes';
 import { unauthenticated } from '#shared/errors';
+import type { Origin } from '#shared/origin';
 import { defineRoutes } from '#shared/http/operation';
 import { type AuthRequest, createHttpHandler, type HttpEvent, MAX_BODY_BYTES } from '#shared/http/pipeline';
 import { lambdaContext, toEvent } from '../../scripts/local/http-adapter';
@@ -335,5 +336,194 @@ describe('text that is not well-formed Unicode, and sizes in bytes', () => {
 
     expect(accepted.statusCode).toBe(200);
     expect(refused.statusCode).toBe(413);
+  });
+});
+
+describe('every request, in the fixed order', () => {
+  const seen: { origin?: Origin } = {};
+  const routes = defineRoutes([
+    {
+      operationId: 'create',
+      method: 'POST',
+      path: '/things',
+      auth: 'public',
+      summary: 'Create',
+      budget: {},
+      body: z.strictObject({ name: z.string() }),
+      response: z.object({ name: z.string() }),
+      successStatus: 201,
+    },
+    {
+      operationId: 'plain',
+      method: 'GET',
+      path: '/plain',
+      auth: 'public',
+      summary: 'Text',
+      budget: {},
+      produces: 'text/calendar; charset=utf-8',
+    },
+    {
+      operationId: 'nothing',
+      method: 'DELETE',
+      path: '/things',
+      auth: 'public',
+      summary: 'No content',
+      budget: {},
+      successStatus: 204,
+    },
+  ]);
+  const handler = createHttpHandler(
+    routes,
+    {
+      matchAnyRoute: (method, path) => (path === '/things' ? { allowed: ['POST', 'DELETE'] } : { allowed: [] }),
+    },
+    {
+      create: async ({ body, origin }) => ((seen.origin = origin), { name: body.name }),
+      plain: async () => 'BEGIN:VCALENDAR' as never,
+      nothing: async () => undefined,
+    },
+  );
+  const send = (routeKey: string, init: Parameters<typeof eventFor>[1] = {}) =>
+    invoke(handler, eventFor(routeKey, init));
+  const json = { 'content-type': 'application/json' };
+  const problem = (res: { statusCode: number; body?: string; headers: Record<string, string> }) => ({
+    ...(JSON.parse(res.body ?? '{}') as { code?: string; fields?: unknown }),
+    status: res.statusCode,
+    contentType: res.headers['content-type'],
+  });
+
+  it('answers an unknown path 404 and a known path with another method 405 listing the allowed ones', async () => {
+    const unknown = await invoke(handler, { ...eventFor('GET /nowhere'), routeKey: '$default' } as HttpEvent);
+    const otherMethod = await invoke(handler, { ...eventFor('PUT /things'), routeKey: '$default' } as HttpEvent);
+
+    expect(problem(unknown)).toMatchObject({ status: 404, code: 'route_not_found', contentType: 'application/problem+json' });
+    expect(problem(otherMethod)).toMatchObject({ status: 405, code: 'method_not_allowed' });
+    expect(otherMethod.headers.allow).toBe('POST, DELETE');
+  });
+
+  it.each([
+    ['application/json', 201],
+    ['application/json; charset=utf-8', 201],
+    ['Application/JSON', 201],
+    ['application/merge-patch+json', 201],
+    ['application/vnd.centrum.v1+json', 201],
+    ['application/jsonp', 415],
+    ['text/json', 415],
+    ['text/plain; note=application/json', 415],
+    ['application/x+y+json', 201],
+    ['application/ +json', 415],
+  ])('takes a JSON body sent as %s → %i', async (contentType, status) => {
+    const res = await send('POST /things', { headers: { 'content-type': contentType }, body: '{"name":"n"}' });
+
+    expect(res.statusCode).toBe(status);
+  });
+
+  it('names the body in every refusal of its form: missing, malformed, unexpected', async () => {
+    const missing = await send('POST /things', { headers: json });
+    const empty = await send('POST /things', { headers: json, body: '' });
+    const malformed = await send('POST /things', { headers: json, body: '{"name":' });
+    const unexpected = await send('DELETE /things', { headers: json, body: '{}' });
+
+    expect(problem(missing)).toMatchObject({
+      status: 400,
+      code: 'body_required',
+      fields: [{ field: 'body', message: 'required' }],
+    });
+    expect(problem(empty)).toMatchObject({ status: 400, code: 'body_required' });
+    expect(problem(malformed)).toMatchObject({
+      status: 400,
+      code: 'malformed_json',
+      fields: [{ field: 'body', message: 'malformed JSON' }],
+    });
+    expect(problem(unexpected)).toMatchObject({
+      status: 400,
+      code: 'unexpected_body',
+      fields: [{ field: 'body', message: 'unexpected body' }],
+    });
+  });
+
+  it('refuses query parameters on a route that takes none, naming each', async () => {
+    const res = await invoke(handler, {
+      ...eventFor('GET /plain'),
+      queryStringParameters: { a: '1', b: '2' },
+    } as HttpEvent);
+
+    expect(problem(res)).toMatchObject({
+      status: 400,
+      fields: [
+        { field: 'query.a', message: 'unknown parameter' },
+        { field: 'query.b', message: 'unknown parameter' },
+      ],
+    });
+  });
+
+  it('reads a base64 body as the bytes it encodes', async () => {
+    const res = await send('POST /things', {
+      headers: json,
+      body: Buffer.from('{"name":"Zoë"}').toString('base64'),
+      base64: true,
+    });
+
+    expect([res.statusCode, JSON.parse(res.body ?? '{}')]).toEqual([201, { name: 'Zoë' }]);
+  });
+
+  it('answers each success with its status, type and headers: JSON, text, or no content', async () => {
+    const created = await send('POST /things', { headers: json, body: '{"name":"n"}' });
+    const text = await send('GET /plain');
+    const none = await send('DELETE /things');
+
+    expect([created.statusCode, created.headers['content-type'], created.headers['x-request-id']]).toEqual([
+      201,
+      'application/json',
+      'req-1',
+    ]);
+    expect([text.statusCode, text.headers['content-type'], text.body]).toEqual([
+      200,
+      'text/calendar; charset=utf-8',
+      'BEGIN:VCALENDAR',
+    ]);
+    expect([none.statusCode, none.body, none.headers['content-type']]).toEqual([204, undefined, undefined]);
+    for (const res of [created, text, none])
+      expect(res.headers).toMatchObject({ 'cache-control': 'no-store', 'x-content-type-options': 'nosniff' });
+  });
+
+  it('keeps at most 256 code points of the user agent, never half of a pair, and the request origin', async () => {
+    const long = '\u{1F600}'.repeat(300);
+
+    await send('POST /things', { headers: { ...json, 'user-agent': long }, body: '{"name":"n"}' });
+    const cut = seen.origin!;
+    await send('POST /things', { headers: { ...json, 'user-agent': 'curl/8' }, body: '{"name":"n"}' });
+
+    expect(cut.userAgent).toBe('\u{1F600}'.repeat(256));
+    expect(cut).toMatchObject({ requestId: 'req-1', sourceIp: '198.51.100.1' });
+    expect(seen.origin?.userAgent).toBe('curl/8');
+  });
+
+  it('names at most 10 ill-formed strings (a body of thousands costs no more)', async () => {
+    const res = await send('POST /things', {
+      headers: json,
+      body: JSON.stringify({ name: 'n', list: Array(50).fill('x') }).replace(/"x"/g, '"\\ud800"'),
+    });
+
+    expect(problem(res).fields).toHaveLength(10);
+  });
+
+  it('answers an unexpected failure with an opaque 500 internal_error', async () => {
+    const failing = createHttpHandler(
+      routes,
+      {},
+      {
+        create: async () => {
+          throw new Error('boom');
+        },
+        plain: async () => '' as never,
+        nothing: async () => undefined,
+      },
+    );
+
+    const res = await invoke(failing, eventFor('POST /things', { headers: json, body: '{"name":"n"}' }));
+
+    expect(problem(res)).toMatchObject({ status: 500, code: 'internal_error', contentType: 'application/problem+json' });
+    expect(res.body).not.toContain('boom');
   });
 });
