@@ -396,7 +396,11 @@ describe('every request, in the fixed order', () => {
     const unknown = await invoke(handler, { ...eventFor('GET /nowhere'), routeKey: '$default' } as HttpEvent);
     const otherMethod = await invoke(handler, { ...eventFor('PUT /things'), routeKey: '$default' } as HttpEvent);
 
-    expect(problem(unknown)).toMatchObject({ status: 404, code: 'route_not_found', contentType: 'application/problem+json' });
+    expect(problem(unknown)).toMatchObject({
+      status: 404,
+      code: 'route_not_found',
+      contentType: 'application/problem+json',
+    });
     expect(problem(otherMethod)).toMatchObject({ status: 405, code: 'method_not_allowed' });
     expect(otherMethod.headers.allow).toBe('POST, DELETE');
   });
@@ -523,7 +527,11 @@ describe('every request, in the fixed order', () => {
 
     const res = await invoke(failing, eventFor('POST /things', { headers: json, body: '{"name":"n"}' }));
 
-    expect(problem(res)).toMatchObject({ status: 500, code: 'internal_error', contentType: 'application/problem+json' });
+    expect(problem(res)).toMatchObject({
+      status: 500,
+      code: 'internal_error',
+      contentType: 'application/problem+json',
+    });
     expect(res.body).not.toContain('boom');
   });
 });

@@ -107,6 +107,11 @@ const CLIENT_FAILURES_PER_WINDOW = 30;
 
 describe('sign-in throttling', () => {
   it('locks an account after repeated wrong passwords; the right password cannot unlock it', async () => {
+    // The lock lasts 15 minutes from the last attempt (decision 0004): pin the clock to read it.
+    vi.useFakeTimers({ toFake: ['Date'], now: new Date('2026-11-23T09:00:00Z') });
+    onTestFinished(() => {
+      vi.useRealTimers();
+    });
     const email = 'locked@example.test';
     await signUpManager(email);
     for (let i = 0; i < LOCKED_AFTER_ATTEMPTS; i++) {
@@ -124,7 +129,7 @@ describe('sign-in throttling', () => {
 
     expect(blocked.status).toBe(429);
     expect(blocked.body.code).toBe('account_locked');
-    expect(Number(blocked.headers['retry-after'])).toBeGreaterThan(0);
+    expect(Number(blocked.headers['retry-after'])).toBe(15 * 60);
   });
 
   it('lets at most the allowed number of a burst of parallel guesses reach the password check', async () => {
@@ -178,6 +183,24 @@ describe('sign-in throttling', () => {
     expect(signIn.status).toBe(429);
   });
 
+  it('signs in with the right password from a client that failed before (its counter is not the credential)', async () => {
+    const w = await buildCentre();
+    const ip = freshIp();
+    const failed = await call('POST', '/auth/sign-in', {
+      body: { email: w.practitioner.email, password: 'wrong password!' },
+      sourceIp: ip,
+    });
+
+    const res = await call('POST', '/auth/sign-in', {
+      body: { email: w.practitioner.email, password: PASSWORD },
+      sourceIp: ip,
+    });
+
+    expect(failed.status).toBe(401);
+    expect(res.status).toBe(200);
+    expect(res.body.userId).toBe(w.practitioner.userId);
+  });
+
   it('answers an unknown e-mail exactly like a wrong password', async () => {
     const res = await call('POST', '/auth/sign-in', {
       body: { email: 'nobody@example.test', password: 'whatever-password' },
@@ -215,6 +238,7 @@ describe('sign-in throttling', () => {
     expect(failures.slice(CLIENT_FAILURES_PER_WINDOW)).toEqual([429, 429]);
     expect(afterLimit.status).toBe(429);
     expect(afterLimit.body.code).toBe('too_many_attempts');
+    expect(Number(afterLimit.headers['retry-after'])).toBe(8 * 60); // 10:07 → end of the 10:00–10:15 window
     // Some 40 scrypt derivations (N=2^17) by design: well over the default 30 s on a busy 2-core runner.
   }, 120_000);
 });

@@ -2,7 +2,13 @@ import { afterEach, describe, expect, it, vi } from 'vitest';
 import type { Actor } from '#shared/access/actor';
 import { SignJWT } from 'jose';
 import { signingKey } from '#functions/identity/signing-key';
-import { ACCESS_TOKEN_SECONDS, issueAccessToken, verifyAccessToken, verifyMfaToken } from '#functions/identity/tokens';
+import {
+  ACCESS_TOKEN_SECONDS,
+  issueAccessToken,
+  issueMfaToken,
+  verifyAccessToken,
+  verifyMfaToken,
+} from '#functions/identity/tokens';
 import { newId } from '#shared/ids';
 
 const actor = (): Actor => ({
@@ -90,6 +96,40 @@ describe('tokens signed with the right key but not access tokens of this API', (
     ['another algorithm', { alg: 'HS512' as const }],
   ])('refuses %s', async (_what, change) => {
     await expect(verifyAccessToken(await signed(change))).rejects.toMatchObject({ code: 'invalid_token' });
+  });
+
+  it('reads a token without served practitioners as serving none', async () => {
+    const who = actor();
+    const token = await new SignJWT({ cid: who.centreId, role: 'practitioner', sid: who.sessionId, typ: 'access' })
+      .setProtectedHeader({ alg: 'HS256', typ: 'JWT' })
+      .setSubject(who.userId)
+      .setIssuer('centrum')
+      .setAudience('centrum-api')
+      .setIssuedAt()
+      .setExpirationTime('5m')
+      .sign((await signingKey()).hmac);
+
+    await expect(verifyAccessToken(token)).resolves.toMatchObject({ servedPractitionerIds: [] });
+  });
+
+  it('issues tokens the genuine way: HS256, JWT, issuer centrum, audience centrum-api, 15 minutes', async () => {
+    const token = await issueAccessToken(actor());
+    const [header, payload] = token
+      .split('.')
+      .slice(0, 2)
+      .map((part) => JSON.parse(Buffer.from(part, 'base64url').toString()));
+
+    expect(header).toEqual({ alg: 'HS256', typ: 'JWT' });
+    expect(payload).toMatchObject({ iss: 'centrum', aud: 'centrum-api', typ: 'access' });
+    expect(payload.exp - payload.iat).toBe(15 * 60);
+  });
+
+  it('issues sign-in challenges that last 5 minutes', async () => {
+    const token = await issueMfaToken(newId(), newId(), 'device');
+    const payload = JSON.parse(Buffer.from(token.split('.')[1]!, 'base64url').toString());
+
+    expect(payload).toMatchObject({ iss: 'centrum', aud: 'centrum-api', typ: 'mfa' });
+    expect(payload.exp - payload.iat).toBe(5 * 60);
   });
 
   it('refuses an unsigned token (alg none)', async () => {
