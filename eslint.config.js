@@ -86,7 +86,18 @@ const boundaries = [
 
 /** Linting for every TypeScript file; formatting is Prettier's (`npm run format`). */
 export default tseslint.config(
-  { ignores: ['node_modules/', 'cdk.out/', '.data/', '.bench/', 'coverage/', 'client/schema.d.ts'] },
+  {
+    ignores: [
+      'node_modules/',
+      'cdk.out/',
+      '.data/',
+      '.bench/',
+      'coverage/',
+      'client/schema.d.ts',
+      'reports/',
+      '.stryker-tmp/',
+    ],
+  },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {
