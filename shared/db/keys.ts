@@ -159,4 +159,4 @@ export const keys = {
     gsi1sk: eventId,
   }),
   userAuditPartition: (centreId: string, userId: string) => `${C(centreId)}#AUDIT#USER#${userId}`,
-} as const;
+};

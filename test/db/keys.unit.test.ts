@@ -81,3 +81,101 @@ describe('user text in keys', () => {
     );
   });
 });
+
+describe('the key layout', () => {
+  /**
+   * Keys are a stored format: items written under one layout are not found under another, so a
+   * changed builder silently orphans data. Every builder, with fixed arguments, and exactly what it
+   * builds (docs/DATA_MODEL.md); a new builder must be added here.
+   */
+  const layout: Record<keyof typeof keys, [unknown, unknown]> = {
+    credential: [keys.credential('a@b.be'), { pk: 'EMAIL#a@b.be', sk: 'CREDENTIAL' }],
+    user: [keys.user('U'), { pk: 'USER#U', sk: 'PROFILE' }],
+    signIn: [keys.signIn('U', 'E'), { pk: 'USER#U', sk: 'SIGNIN#E' }],
+    signInPrefix: [keys.signInPrefix('U'), { pk: 'USER#U', skPrefix: 'SIGNIN#' }],
+    device: [keys.device('U', 'H'), { pk: 'USER#U', sk: 'DEVICE#H' }],
+    devicePrefix: [keys.devicePrefix('U'), { pk: 'USER#U', skPrefix: 'DEVICE#' }],
+    refreshToken: [keys.refreshToken('H'), { pk: 'REFRESH#H', sk: 'REFRESH' }],
+    session: [keys.session('S'), { pk: 'SESSION#S', sk: 'SESSION' }],
+    throttleAccount: [keys.throttleAccount('H'), { pk: 'THROTTLE#ACCOUNT#H', sk: 'THROTTLE' }],
+    throttleClient: [keys.throttleClient('H', 'W'), { pk: 'THROTTLE#CLIENT#H', sk: 'WINDOW#W' }],
+    throttleQuota: [
+      keys.throttleQuota('sign-up-client', 'H', 'W'),
+      { pk: 'THROTTLE#SIGN-UP-CLIENT#H', sk: 'WINDOW#W' },
+    ],
+    invitationToken: [keys.invitationToken('H'), { pk: 'INVITATION#H', sk: 'INVITATION' }],
+    revocation: [keys.revocation('T', 'R'), { pk: 'REVOCATIONS', sk: 'T#R' }],
+    revocationPartition: [keys.revocationPartition, 'REVOCATIONS'],
+    pendingSignUp: [keys.pendingSignUp('H'), { pk: 'SIGNUP#H', sk: 'SIGNUP' }],
+    centre: [keys.centre('C'), { pk: 'CENTRE#C', sk: 'PROFILE' }],
+    activeCentresIndex: [keys.activeCentresIndex('C'), { gsi1pk: 'CENTRES#ACTIVE', gsi1sk: 'CENTRE#C' }],
+    membership: [keys.membership('C', 'U'), { pk: 'CENTRE#C', sk: 'MEMBER#U' }],
+    membershipPrefix: [keys.membershipPrefix('C'), { pk: 'CENTRE#C', skPrefix: 'MEMBER#' }],
+    membershipsOfUserIndex: [
+      [keys.membershipsOfUserIndex('U', 'C'), keys.membershipsOfUserIndex('U')],
+      [
+        { gsi1pk: 'USER#U#MEMBERSHIPS', gsi1sk: 'CENTRE#C' },
+        { gsi1pk: 'USER#U#MEMBERSHIPS', gsi1sk: '' },
+      ],
+    ],
+    licence: [keys.licence('C', 'L'), { pk: 'CENTRE#C', sk: 'LICENCE#L' }],
+    licencePrefix: [keys.licencePrefix('C'), { pk: 'CENTRE#C', skPrefix: 'LICENCE#' }],
+    licencesOfPractitionerIndex: [
+      [keys.licencesOfPractitionerIndex('C', 'P', 'L'), keys.licencesOfPractitionerIndex('C', 'P')],
+      [
+        { gsi2pk: 'CENTRE#C#PRACTITIONER#P#LICENCES', gsi2sk: 'LICENCE#L' },
+        { gsi2pk: 'CENTRE#C#PRACTITIONER#P#LICENCES', gsi2sk: 'LICENCE#' },
+      ],
+    ],
+    invitation: [keys.invitation('C', 'I'), { pk: 'CENTRE#C', sk: 'INVITATION#I' }],
+    invitationPrefix: [keys.invitationPrefix('C'), { pk: 'CENTRE#C', skPrefix: 'INVITATION#' }],
+    invitationsExpiringIndex: [
+      [
+        keys.invitationsExpiringIndex('2026-12-09T08:00:00.000Z', 'C', 'I'),
+        keys.invitationsExpiringIndex('2026-12-09T08:00:00.000Z'),
+      ],
+      [
+        { gsi1pk: 'INVITATIONS#EXPIRING#2026-12-09', gsi1sk: '2026-12-09T08:00:00.000Z#C#I' },
+        { gsi1pk: 'INVITATIONS#EXPIRING#2026-12-09', gsi1sk: '2026-12-09T08:00:00.000Z' },
+      ],
+    ],
+    patient: [keys.patient('C', 'P'), { pk: 'CENTRE#C#PATIENT#P', sk: 'PATIENT' }],
+    patientNameKey: [keys.patientNameKey('dubois', 'marie', 'P'), 'dubois#marie#P'],
+    patientNamePrefix: [keys.patientNamePrefix('dub'), 'dub'],
+    patientsOfCentreIndex: [
+      [keys.patientsOfCentreIndex('C', 'n#f#P'), keys.patientsOfCentreIndex('C')],
+      [
+        { gsi1pk: 'CENTRE#C#PATIENTS', gsi1sk: 'n#f#P' },
+        { gsi1pk: 'CENTRE#C#PATIENTS', gsi1sk: '' },
+      ],
+    ],
+    patientsOfPractitionerIndex: [
+      keys.patientsOfPractitionerIndex('C', 'U', 'n#f#P'),
+      { gsi2pk: 'CENTRE#C#PRACTITIONER#U#PATIENTS', gsi2sk: 'n#f#P' },
+    ],
+    patientsByBirthDateIndex: [
+      [keys.patientsByBirthDateIndex('C', '2001-02-03', 'U', 'P'), keys.patientsByBirthDateIndex('C', '2001-02-03')],
+      [
+        { gsi3pk: 'CENTRE#C#BIRTHDATE#2001-02-03', gsi3sk: 'U#P' },
+        { gsi3pk: 'CENTRE#C#BIRTHDATE#2001-02-03', gsi3sk: '' },
+      ],
+    ],
+    patientPhone: [keys.patientPhone('C', '+32470', 'P', 'R'), { pk: 'CENTRE#C#PHONE#+32470', sk: 'PATIENT#P#R' }],
+    patientPhonePrefix: [keys.patientPhonePrefix('C', '+32470'), { pk: 'CENTRE#C#PHONE#+32470', skPrefix: 'PATIENT#' }],
+    patientTransfer: [keys.patientTransfer('C', 'P', 'T'), { pk: 'CENTRE#C#PATIENT#P', sk: 'TRANSFER#T' }],
+    patientTransferPrefix: [keys.patientTransferPrefix('C', 'P'), { pk: 'CENTRE#C#PATIENT#P', skPrefix: 'TRANSFER#' }],
+    patientAudit: [keys.patientAudit('C', 'P', 'E'), { pk: 'CENTRE#C#AUDIT#PATIENT#P', sk: 'E' }],
+    patientAuditPartition: [keys.patientAuditPartition('C', 'P'), 'CENTRE#C#AUDIT#PATIENT#P'],
+    listAudit: [keys.listAudit('C', 'E'), { pk: 'CENTRE#C#AUDIT#LISTS', sk: 'E' }],
+    userAuditIndex: [keys.userAuditIndex('C', 'U', 'E'), { gsi1pk: 'CENTRE#C#AUDIT#USER#U', gsi1sk: 'E' }],
+    userAuditPartition: [keys.userAuditPartition('C', 'U'), 'CENTRE#C#AUDIT#USER#U'],
+  };
+
+  it.each(Object.entries(layout))('%s builds exactly the documented key', (_name, [built, expected]) => {
+    expect(built).toEqual(expected);
+  });
+
+  it('covers every builder', () => {
+    expect(Object.keys(layout).sort()).toEqual(Object.keys(keys).sort());
+  });
+});

@@ -297,6 +297,12 @@ describe('text that is not well-formed Unicode, and sizes in bytes', () => {
     expect(reached).not.toHaveBeenCalled();
   });
 
+  it('refuses a raw lone surrogate in a body that is not base64 (not replaced on the way)', async () => {
+    const res = await send('{"text":"a\uD800b"}');
+
+    expect([res.statusCode, fieldsOf(res)]).toEqual([400, [{ field: 'body.text', message: expect.any(String) }]]);
+  });
+
   it('refuses a lone surrogate in a path or query parameter', async () => {
     const inPath = await send('{"text":"t"}', { name: 'a\uDC00' });
     const inQuery = await send('{"text":"t"}', { query: { q: '\uD800' } });

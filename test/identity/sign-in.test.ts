@@ -1,5 +1,7 @@
 import { beforeAll, describe, expect, it, onTestFinished, vi } from 'vitest';
 import { currentTotp } from '#functions/identity/totp';
+import { keys } from '#shared/db/keys';
+import { updateItem } from '#shared/db/table';
 import { call } from '../support/api';
 import { invitationTokenIn, lastEmailTo, signUpTokenIn } from '../support/outbox';
 import { buildCentre, PASSWORD } from '../support/world';
@@ -82,6 +84,21 @@ describe('sign-up and manager sign-in with a second factor', () => {
     });
     expect(replay.status).toBe(401);
     expect(replay.body.code).toBe('invalid_code');
+  });
+
+  it('refuses a wrong code from a manager who has not used the current step yet', async () => {
+    const fresh = await signUpManager('fresh-manager@example.test');
+    const ip = freshIp();
+    const first = await call('POST', '/auth/sign-in', {
+      body: { email: 'fresh-manager@example.test', password: PASSWORD },
+      sourceIp: ip,
+    });
+    const right = currentTotp(fresh.totp.secret);
+    const wrong = String((Number(right) + 1) % 1_000_000).padStart(6, '0');
+
+    const res = await call('POST', '/auth/mfa', { body: { mfaToken: first.body.mfaToken, code: wrong }, sourceIp: ip });
+
+    expect([res.status, res.body.code]).toEqual([401, 'invalid_code']);
   });
 
   it('refuses a wrong code with 401', async () => {
@@ -201,6 +218,37 @@ describe('sign-in throttling', () => {
     expect(res.body.userId).toBe(w.practitioner.userId);
   });
 
+  it('locks an unknown e-mail after as many attempts as a known one, so the lock tells nothing', async () => {
+    const statuses = [];
+    for (let i = 0; i <= LOCKED_AFTER_ATTEMPTS; i++) {
+      const res = await call('POST', '/auth/sign-in', {
+        body: { email: 'nobody-locked@example.test', password: 'whatever-password' },
+        sourceIp: freshIp(),
+      });
+      statuses.push(`${res.status} ${res.body.code}`);
+    }
+
+    expect(statuses).toEqual([...Array(LOCKED_AFTER_ATTEMPTS).fill('401 invalid_credentials'), '429 account_locked']);
+  });
+
+  it('refuses a manager without a second factor (403), issuing no tokens', async () => {
+    const w = await buildCentre();
+    await updateItem({
+      Key: keys.membership(w.centreId, w.practitioner.userId),
+      UpdateExpression: 'SET #role = :manager',
+      ExpressionAttributeNames: { '#role': 'role' },
+      ExpressionAttributeValues: { ':manager': 'manager' },
+    });
+
+    const res = await call('POST', '/auth/sign-in', {
+      body: { email: w.practitioner.email, password: PASSWORD },
+      sourceIp: freshIp(),
+    });
+
+    expect([res.status, res.body.code]).toEqual([403, 'mfa_enrolment_required']);
+    expect(res.body.accessToken).toBeUndefined();
+  });
+
   it('answers an unknown e-mail exactly like a wrong password', async () => {
     const res = await call('POST', '/auth/sign-in', {
       body: { email: 'nobody@example.test', password: 'whatever-password' },
@@ -259,6 +307,12 @@ describe('sessions', () => {
       sourceIp: ip,
     });
     tokens = ok.body;
+  });
+
+  it('refuses an unknown refresh token with 401', async () => {
+    const res = await call('POST', '/auth/refresh', { body: { refreshToken: 'x'.repeat(43) } });
+
+    expect([res.status, res.body.code]).toEqual([401, 'invalid_refresh_token']);
   });
 
   it('rotates the refresh token, and a reused one revokes the whole session', async () => {
