@@ -150,8 +150,11 @@ describe('the key layout', () => {
       ],
     ],
     patientsOfPractitionerIndex: [
-      keys.patientsOfPractitionerIndex('C', 'U', 'n#f#P'),
-      { gsi2pk: 'CENTRE#C#PRACTITIONER#U#PATIENTS', gsi2sk: 'n#f#P' },
+      [keys.patientsOfPractitionerIndex('C', 'U', 'n#f#P'), keys.patientsOfPractitionerIndex('C', 'U')],
+      [
+        { gsi2pk: 'CENTRE#C#PRACTITIONER#U#PATIENTS', gsi2sk: 'n#f#P' },
+        { gsi2pk: 'CENTRE#C#PRACTITIONER#U#PATIENTS', gsi2sk: '' },
+      ],
     ],
     patientsByBirthDateIndex: [
       [keys.patientsByBirthDateIndex('C', '2001-02-03', 'U', 'P'), keys.patientsByBirthDateIndex('C', '2001-02-03')],
