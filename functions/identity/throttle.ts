@@ -37,12 +37,18 @@ export const MAX_SIGN_UP_EMAILS_PER_ADDRESS = 3;
 
 const hash = (value: string) => createHash('sha256').update(value).digest('base64url').slice(0, 32);
 
+/** The fixed 15-minute window an instant falls in (client failures, sign-up quotas). */
+const windowOf = (now: number) => {
+  const start = Math.floor(now / CLIENT_WINDOW_MS) * CLIENT_WINDOW_MS;
+  return { start: new Date(start).toISOString(), end: start + CLIENT_WINDOW_MS };
+};
+
 export function throttleKeys(email: string, sourceIp: string, now = Date.now()) {
-  const windowStart = new Date(Math.floor(now / CLIENT_WINDOW_MS) * CLIENT_WINDOW_MS).toISOString();
+  const window = windowOf(now);
   return {
     account: keys.throttleAccount(hash(email)),
-    client: keys.throttleClient(hash(sourceIp), windowStart),
-    windowEnd: Math.floor(now / CLIENT_WINDOW_MS) * CLIENT_WINDOW_MS + CLIENT_WINDOW_MS,
+    client: keys.throttleClient(hash(sourceIp), window.start),
+    windowEnd: window.end,
   };
 }
 
@@ -122,11 +128,6 @@ export async function checkThrottles(tk: ThrottleKeys, email: string, options = 
   if (credential || options.unknownAccountsToo) await takeAccountAttempt(tk);
   return credential;
 }
-
-const windowOf = (now: number) => {
-  const start = Math.floor(now / CLIENT_WINDOW_MS) * CLIENT_WINDOW_MS;
-  return { start: new Date(start).toISOString(), end: start + CLIENT_WINDOW_MS };
-};
 
 /**
  * Takes one request of a subject's quota for this window, atomically (a conditional increment: a
