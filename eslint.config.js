@@ -12,6 +12,7 @@ export const contextDependencies = {
   identity: [],
   centres: ['identity'],
   patients: ['centres'],
+  agenda: ['centres', 'patients'],
 };
 
 const compositionRoots = ['handler.ts', 'jobs.ts'];

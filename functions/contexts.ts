@@ -1,3 +1,4 @@
+import { agenda } from '#functions/agenda/context';
 import { centres } from '#functions/centres/context';
 import { identity } from '#functions/identity/context';
 import { patients } from '#functions/patients/context';
@@ -10,7 +11,7 @@ import { composeContexts } from '#shared/context/compose';
  * route matrix all read the contexts from here, and nothing else lists them. Adding a context is a
  * folder `functions/<name>/` and one line below (docs/ARCHITECTURE.md, "Adding a context").
  */
-export const api = composeContexts([platform, identity, centres, patients]);
+export const api = composeContexts([platform, identity, centres, patients, agenda]);
 
 /** The context whose function answers requests matching no route (API Gateway's `$default`): 404/405. */
 export const FALLBACK_CONTEXT = 'platform';

@@ -4,3 +4,6 @@
  * signs people in with (its port, implemented here).
  */
 export { type Caseload, isActivePractitioner, membershipDirectory } from './staff';
+/** Reads the agenda batches with its own (one BatchGetItem): the centre (time zone, locations), a member. */
+export { centreLookup, membershipLookup } from './repository';
+export type { Centre, Membership } from './schemas';

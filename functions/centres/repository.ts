@@ -5,6 +5,7 @@ import {
   getItem,
   isConditionalCheckFailure,
   type Item,
+  type Lookup,
   queryCollection,
   queryIndex,
   queryPage,
@@ -41,6 +42,18 @@ export function centrePut(centre: Centre): TransactItem {
     },
   };
 }
+
+/** A centre, to read with other items in one BatchGetItem (shared/db/table.ts `batchLookup`). */
+export const centreLookup = (centreId: string): Lookup<Centre | undefined> => ({
+  key: keys.centre(centreId),
+  read: (item) => (item ? centreFromItem(item) : undefined),
+});
+
+/** A member of a centre, to read with other items in one BatchGetItem. */
+export const membershipLookup = (centreId: string, userId: string): Lookup<Membership | undefined> => ({
+  key: keys.membership(centreId, userId),
+  read: (item) => (item ? membershipFromItem(item) : undefined),
+});
 
 export async function findCentre(centreId: string) {
   const item = await getItem(keys.centre(centreId));

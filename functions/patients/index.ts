@@ -3,3 +3,5 @@
  * follows patients (the centres context's caseload port, for role changes).
  */
 export { caseload } from './service';
+/** A patient's summary (practitioner, names, status), read by the agenda together with its own items. */
+export { patientLookup, type PatientSummary } from './repository';

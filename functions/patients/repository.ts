@@ -1,6 +1,14 @@
 import { tableName } from '#shared/db/client';
 import { keys } from '#shared/db/keys';
-import { getItem, type Item, queryCollection, queryIndex, stripKeys, type TransactItem } from '#shared/db/table';
+import {
+  getItem,
+  type Item,
+  type Lookup,
+  queryCollection,
+  queryIndex,
+  stripKeys,
+  type TransactItem,
+} from '#shared/db/table';
 import { normaliseName } from './names';
 import type { Patient, Transfer } from './schemas';
 
@@ -80,6 +88,12 @@ export function phoneLookupChanges(before: Patient | undefined, after: Patient):
 const patientFromItem = (item: Item) => stripKeys(item) as unknown as Patient;
 export const summaryFromItem = (item: Item) => summaryOf(patientFromItem(item));
 export const transferFromItem = (item: Item) => stripKeys(item) as unknown as Transfer;
+
+/** A patient file's summary, to read with other items in one BatchGetItem (the agenda's bookings). */
+export const patientLookup = (centreId: string, patientId: string): Lookup<PatientSummary | undefined> => ({
+  key: keys.patient(centreId, patientId),
+  read: (item) => (item ? summaryFromItem(item) : undefined),
+});
 
 export async function findPatient(centreId: string, patientId: string) {
   const item = await getItem(keys.patient(centreId, patientId), true);

@@ -21,6 +21,15 @@ export const actions = [
   'patient:update',
   'patient:transfer',
   'patient:audit',
+  'agenda:read',
+  'agenda:book',
+  'agenda:close',
+  'agenda:hours',
+  'agenda:configure',
+  'centre-event:manage',
+  'care-episode:manage',
+  'care-episode:override',
+  'calendar:share',
 ] as const;
 export type Action = (typeof actions)[number];
 
@@ -35,6 +44,13 @@ const grants: Record<Role, ReadonlySet<Action>> = {
     'patient:read',
     'patient:update',
     'patient:transfer',
+    'agenda:read',
+    'agenda:book',
+    'agenda:close',
+    'agenda:hours',
+    'care-episode:manage',
+    'care-episode:override',
+    'calendar:share',
   ]),
   secretary: new Set<Action>([
     'centre:read',
@@ -43,6 +59,10 @@ const grants: Record<Role, ReadonlySet<Action>> = {
     'patient:list',
     'patient:read',
     'patient:update',
+    'agenda:read',
+    'agenda:book',
+    'care-episode:manage',
+    'calendar:share',
   ]),
 };
 
@@ -89,4 +109,23 @@ export function mayHandleClinicalData(actor: Actor): boolean {
 export function licenceScope(actor: Actor): 'all' | 'own' {
   authorize(actor, 'licence:list');
   return actor.role === 'manager' ? 'all' : 'own';
+}
+
+/**
+ * Whose agenda the actor may act in: a manager any practitioner's (the centre's administration), a
+ * practitioner their own, a secretary the practitioners they serve (booking, moving, cancelling —
+ * never clinical notes). Colleagues are no secret (the staff list shows them): 403, not 404.
+ */
+export function assertAgendaAccess(actor: Actor, practitionerId: string): void {
+  if (!canSeePractitionerPatients(actor, practitionerId))
+    throw forbidden('You may not act in this practitioner’s agenda', 'not_your_agenda');
+}
+
+/**
+ * Booking beyond a care episode's quota or after its expiry needs an explicit override by a manager
+ * or the practitioner of the session (recorded on the appointment).
+ */
+export function assertMayOverrideQuota(actor: Actor, practitionerId: string): void {
+  if (!can(actor, 'care-episode:override') || (actor.role === 'practitioner' && actor.userId !== practitionerId))
+    throw forbidden('Only a manager or the session’s practitioner may override a quota', 'override_forbidden');
 }

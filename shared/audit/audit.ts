@@ -19,7 +19,23 @@ export type AuditAction =
   | 'patient.transfer'
   | 'patient.list'
   | 'patient.history.read'
-  | 'patient.audit.read';
+  | 'patient.audit.read'
+  | 'appointment.create'
+  | 'appointment.undo'
+  | 'appointment.read'
+  | 'appointment.update'
+  | 'appointment.move'
+  | 'appointment.cancel'
+  | 'appointment.status'
+  | 'appointment.close'
+  | 'agenda.read'
+  | 'care-episode.create'
+  | 'care-episode.read'
+  | 'calendar.share'
+  | 'calendar.read';
+
+/** Reads of several patients at once (lists, searches, agendas, calendar feeds). */
+export type ListAction = 'patient.list' | 'agenda.read' | 'calendar.read';
 
 /** How a list found its patients: the kind of search only, never the value searched. */
 export type SearchKind = 'name' | 'phone' | 'birthDate';
@@ -30,6 +46,8 @@ export interface AuditEvent {
   /** For list/search reads: the patients whose data was returned. */
   patientIds?: string[];
   fields?: string[];
+  /** The records of the file the action touched (appointments, care episodes). */
+  recordIds?: string[];
   /** In a patient's trail, for a list or search that returned the patient: the list's own event. */
   listEventId?: string;
   search?: SearchKind;
@@ -78,12 +96,13 @@ export async function recordRead(actor: Actor, origin: Origin, event: AuditEvent
 export async function recordListRead(
   actor: Actor,
   origin: Origin,
-  event: { action: 'patient.list'; patientIds: string[]; search?: SearchKind | undefined },
+  event: { action: ListAction; patientIds: string[]; search?: SearchKind | undefined },
 ) {
   const header = auditHeader(actor, origin);
   const search = event.search ? { search: event.search } : {};
-  const list = auditItem(actor, origin, { action: event.action, patientIds: event.patientIds, ...search }, header);
-  const perPatient = event.patientIds.map((patientId): Item => {
+  const patientIds = [...new Set(event.patientIds)];
+  const list = auditItem(actor, origin, { action: event.action, patientIds, ...search }, header);
+  const perPatient = patientIds.map((patientId): Item => {
     const eventId = newId();
     const key = keys.patientAudit(actor.centreId, patientId, eventId);
     return { ...key, eventId, ...header, action: event.action, patientId, listEventId: list.eventId, ...search };
@@ -113,6 +132,7 @@ export function auditEventOf(item: Item): AuditEventView {
     ...(e.patientId !== undefined ? { patientId: e.patientId } : {}),
     ...(e.patientIds !== undefined ? { patientIds: e.patientIds } : {}),
     ...(e.fields !== undefined ? { fields: e.fields } : {}),
+    ...(e.recordIds !== undefined ? { recordIds: e.recordIds } : {}),
     ...(e.listEventId !== undefined ? { listEventId: e.listEventId } : {}),
     ...(e.search !== undefined ? { search: e.search } : {}),
   };

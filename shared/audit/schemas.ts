@@ -14,6 +14,7 @@ export const auditEventSchema = z.object({
   patientId: ulidSchema.optional().describe('The file read or written'),
   patientIds: z.array(ulidSchema).optional().describe('For a list or search: the patients it returned'),
   fields: z.array(z.string()).optional().describe('Names of the fields written (never their values)'),
+  recordIds: z.array(ulidSchema).optional().describe('Records of the file touched (appointments, care episodes)'),
   listEventId: ulidSchema
     .optional()
     .describe("In a patient's trail: the list or search that returned the patient (its event in the actor's trail)"),

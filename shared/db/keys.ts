@@ -145,6 +145,81 @@ export const keys = {
     skPrefix: 'TRANSFER#',
   }),
 
+  // agenda (functions/agenda; docs/DATA_MODEL.md)
+  /** The centre's online-booking exposure (which practitioners, types and horizon patients may book). */
+  onlineBooking: (centreId: string): TableKey => ({ pk: C(centreId), sk: 'AGENDA#ONLINE' }),
+  /** A practitioner's weekly opening hours per location. */
+  practitionerHours: (centreId: string, practitionerId: string): TableKey => ({
+    pk: C(centreId),
+    sk: `AGENDA#HOURS#${practitionerId}`,
+  }),
+  appointmentType: (centreId: string, typeId: string): TableKey => ({ pk: C(centreId), sk: `APPTTYPE#${typeId}` }),
+  appointmentTypePrefix: (centreId: string) => ({ pk: C(centreId), skPrefix: 'APPTTYPE#' }),
+  appointment: (centreId: string, appointmentId: string): TableKey => ({
+    pk: `${C(centreId)}#APPT#${appointmentId}`,
+    sk: 'APPOINTMENT',
+  }),
+  /** gsi1: the centre's appointments of one local day, across practitioners, by start. */
+  centreDayIndex: (centreId: string, localDate: string, start = '', practitionerId = '', appointmentId = '') => ({
+    gsi1pk: `${C(centreId)}#DAY#${localDate}`,
+    gsi1sk: start ? `${start}#${practitionerId}#${appointmentId}` : '',
+  }),
+  /** gsi2: a practitioner's appointments by start instant (day, week, free slots, calendar feed). */
+  practitionerAgendaIndex: (centreId: string, practitionerId: string, start = '', appointmentId = '') => ({
+    gsi2pk: `${C(centreId)}#PRACTITIONER#${practitionerId}#AGENDA`,
+    gsi2sk: start ? `${start}#${appointmentId}` : '',
+  }),
+  /** gsi3: a patient's appointments by start instant (upcoming, history, planning link). */
+  patientAppointmentsIndex: (centreId: string, patientId: string, start = '', appointmentId = '') => ({
+    gsi3pk: `${C(centreId)}#PATIENT#${patientId}#APPTS`,
+    gsi3sk: start ? `${start}#${appointmentId}` : '',
+  }),
+  /** gsi4 (sparse): a practitioner's booked or confirmed sessions, until closed (done, no-show) or cancelled. */
+  openSessionsIndex: (centreId: string, practitionerId: string, start = '', appointmentId = '') => ({
+    gsi4pk: `${C(centreId)}#OPEN#${practitionerId}`,
+    gsi4sk: start ? `${start}#${appointmentId}` : '',
+  }),
+  /**
+   * Occupied time: one item per 5-minute cell of a practitioner's booked time (UTC start of the
+   * cell), written with `attribute_not_exists` in the booking transaction — two bookings touching
+   * one cell can never both commit.
+   */
+  occupiedCell: (centreId: string, practitionerId: string, cellStart: string): TableKey => ({
+    pk: `${C(centreId)}#OCCUPIED#${practitionerId}`,
+    sk: cellStart,
+  }),
+  centreEvent: (centreId: string, eventId: string): TableKey => ({ pk: C(centreId), sk: `EVENT#${eventId}` }),
+  /** gsi1: the centre's events (meetings, leave, news…) by end instant: those still running after an instant. */
+  centreEventsIndex: (centreId: string, end = '', eventId = '') => ({
+    gsi1pk: `${C(centreId)}#EVENTS`,
+    gsi1sk: end ? `${end}#${eventId}` : '',
+  }),
+  /** gsi2 (leave and sick leave only): a practitioner's absences by end instant. */
+  absencesIndex: (centreId: string, practitionerId: string, end = '', eventId = '') => ({
+    gsi2pk: `${C(centreId)}#PRACTITIONER#${practitionerId}#ABSENCES`,
+    gsi2sk: end ? `${end}#${eventId}` : '',
+  }),
+  /** A care episode (prescription, insurer agreement, quotas): in the patient's item collection. */
+  careEpisode: (centreId: string, patientId: string, episodeId: string): TableKey => ({
+    pk: `${C(centreId)}#PATIENT#${patientId}`,
+    sk: `EPISODE#${episodeId}`,
+  }),
+  careEpisodePrefix: (centreId: string, patientId: string) => ({
+    pk: `${C(centreId)}#PATIENT#${patientId}`,
+    skPrefix: 'EPISODE#',
+  }),
+  /** A calendar link (practitioner feed or patient planning) by the SHA-256 of its secret token. */
+  calendarLink: (tokenHash: string): TableKey => ({ pk: `FEED#${tokenHash}`, sk: 'FEED' }),
+  /** The same link in its owner's list (revocation): owner = practitioner or patient id. */
+  calendarLinkOfOwner: (centreId: string, ownerId: string, linkId: string): TableKey => ({
+    pk: C(centreId),
+    sk: `FEED#${ownerId}#${linkId}`,
+  }),
+  calendarLinksOfOwnerPrefix: (centreId: string, ownerId: string) => ({
+    pk: C(centreId),
+    skPrefix: `FEED#${ownerId}#`,
+  }),
+
   // audit
   patientAudit: (centreId: string, patientId: string, eventId: string): TableKey => ({
     pk: `${C(centreId)}#AUDIT#PATIENT#${patientId}`,

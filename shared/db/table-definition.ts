@@ -9,12 +9,14 @@ export const tableDefinition = {
   sortKey: 'sk',
   timeToLiveAttribute: 'ttl',
   globalSecondaryIndexes: [
-    /** Centre-wide collections, ordered: patients by name, users of a centre, audit of a user, active centres. */
+    /** Centre-wide collections, ordered: patients by name, audit of a user, active centres, a centre's day and events. */
     { indexName: 'gsi1', partitionKey: 'gsi1pk', sortKey: 'gsi1sk' },
-    /** Owner-scoped collections: patients of a practitioner, licences of a practitioner. */
+    /** Owner-scoped collections: patients, licences, agenda and absences of a practitioner. */
     { indexName: 'gsi2', partitionKey: 'gsi2pk', sortKey: 'gsi2sk' },
-    /** Attribute look-ups inside a centre: patients by birth date. */
+    /** Attribute look-ups inside a centre: patients by birth date, appointments of a patient. */
     { indexName: 'gsi3', partitionKey: 'gsi3pk', sortKey: 'gsi3sk' },
+    /** Sparse work lists: a practitioner's sessions not closed yet. */
+    { indexName: 'gsi4', partitionKey: 'gsi4pk', sortKey: 'gsi4sk' },
   ],
 } as const;
 

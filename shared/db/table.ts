@@ -35,6 +35,44 @@ export async function batchGet(keysToGet: TableKey[]): Promise<Item[]> {
   return (out.Responses?.[tableName] ?? []) as Item[];
 }
 
+/**
+ * One item to read by key, and how it becomes what the caller wants (a context exposes lookups of
+ * its entities so that another context can read them together with its own in one BatchGetItem).
+ */
+export interface Lookup<T> {
+  key: TableKey;
+  read: (item: Item | undefined) => T;
+}
+
+type LookedUp<L extends readonly (Lookup<unknown> | undefined)[]> = {
+  [K in keyof L]: L[K] extends Lookup<infer T> ? T : undefined;
+};
+
+/**
+ * Reads several items in one BatchGetItem (strongly consistent; an absent lookup reads nothing and
+ * gives undefined; duplicate keys read once; keys
+ * DynamoDB leaves unprocessed asked again, up to 3 times) and hands each to its lookup.
+ */
+export async function batchLookup<const L extends readonly (Lookup<unknown> | undefined)[]>(
+  ...lookups: L
+): Promise<LookedUp<L>> {
+  const id = (key: TableKey) => `${key.pk}\u0000${key.sk}`;
+  const wanted = new Map(lookups.flatMap((l) => (l ? [[id(l.key), l.key] as const] : [])));
+  const found = new Map<string, Item>();
+  let pending = [...wanted.values()];
+  for (let attempt = 0; pending.length > 0; attempt++) {
+    if (attempt > UNPROCESSED_RETRIES) throw new Error('BatchGetItem left keys unprocessed after retries');
+    if (attempt > 0) await new Promise((resolve) => setTimeout(resolve, 50 * 2 ** attempt));
+    const out = await db.send(
+      new BatchGetCommand({ RequestItems: { [tableName]: { Keys: pending, ConsistentRead: true } } }),
+    );
+    for (const item of (out.Responses?.[tableName] ?? []) as Item[])
+      found.set(id({ pk: item.pk as string, sk: item.sk as string }), item);
+    pending = (out.UnprocessedKeys?.[tableName]?.Keys ?? []) as TableKey[];
+  }
+  return lookups.map((l) => l?.read(found.get(id(l.key)))) as LookedUp<L>;
+}
+
 /** The most items one BatchWriteItem takes. */
 export const BATCH_WRITE_MAX = 25;
 const UNPROCESSED_RETRIES = 3;
@@ -89,7 +127,11 @@ export interface QuerySpec {
   index?: IndexName;
   partition: { name: string; value: string };
   /** Sort keys that begin with a prefix, or that sort before a value. */
-  sort?: { name: string; beginsWith: string } | { name: string; before: string } | { name: string; after: string };
+  sort?:
+    | { name: string; beginsWith: string }
+    | { name: string; before: string }
+    | { name: string; after: string }
+    | { name: string; between: [string, string] };
   limit: number;
   startKey?: Item | undefined;
   newestFirst?: boolean;
@@ -101,7 +143,12 @@ export async function queryPage<T extends Item>(spec: QuerySpec): Promise<QueryP
   const names: Record<string, string> = { '#p': spec.partition.name };
   const values: Record<string, unknown> = { ':p': spec.partition.value };
   let condition = '#p = :p';
-  if (spec.sort && 'before' in spec.sort) {
+  if (spec.sort && 'between' in spec.sort) {
+    names['#s'] = spec.sort.name;
+    values[':s'] = spec.sort.between[0];
+    values[':t'] = spec.sort.between[1];
+    condition += ' AND #s BETWEEN :s AND :t';
+  } else if (spec.sort && 'before' in spec.sort) {
     names['#s'] = spec.sort.name;
     values[':s'] = spec.sort.before;
     condition += ' AND #s < :s';
@@ -168,6 +215,8 @@ const KEY_ATTRIBUTES = new Set([
   'gsi2sk',
   'gsi3pk',
   'gsi3sk',
+  'gsi4pk',
+  'gsi4sk',
   'ttl',
   'entity',
 ]);

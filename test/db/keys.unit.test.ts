@@ -167,6 +167,63 @@ describe('the key layout', () => {
     patientPhonePrefix: [keys.patientPhonePrefix('C', '+32470'), { pk: 'CENTRE#C#PHONE#+32470', skPrefix: 'PATIENT#' }],
     patientTransfer: [keys.patientTransfer('C', 'P', 'T'), { pk: 'CENTRE#C#PATIENT#P', sk: 'TRANSFER#T' }],
     patientTransferPrefix: [keys.patientTransferPrefix('C', 'P'), { pk: 'CENTRE#C#PATIENT#P', skPrefix: 'TRANSFER#' }],
+    onlineBooking: [keys.onlineBooking('C'), { pk: 'CENTRE#C', sk: 'AGENDA#ONLINE' }],
+    practitionerHours: [keys.practitionerHours('C', 'U'), { pk: 'CENTRE#C', sk: 'AGENDA#HOURS#U' }],
+    appointmentType: [keys.appointmentType('C', 'T'), { pk: 'CENTRE#C', sk: 'APPTTYPE#T' }],
+    appointmentTypePrefix: [keys.appointmentTypePrefix('C'), { pk: 'CENTRE#C', skPrefix: 'APPTTYPE#' }],
+    appointment: [keys.appointment('C', 'A'), { pk: 'CENTRE#C#APPT#A', sk: 'APPOINTMENT' }],
+    centreDayIndex: [
+      [keys.centreDayIndex('C', '2026-03-30', 'S', 'U', 'A'), keys.centreDayIndex('C', '2026-03-30')],
+      [
+        { gsi1pk: 'CENTRE#C#DAY#2026-03-30', gsi1sk: 'S#U#A' },
+        { gsi1pk: 'CENTRE#C#DAY#2026-03-30', gsi1sk: '' },
+      ],
+    ],
+    practitionerAgendaIndex: [
+      [keys.practitionerAgendaIndex('C', 'U', 'S', 'A'), keys.practitionerAgendaIndex('C', 'U')],
+      [
+        { gsi2pk: 'CENTRE#C#PRACTITIONER#U#AGENDA', gsi2sk: 'S#A' },
+        { gsi2pk: 'CENTRE#C#PRACTITIONER#U#AGENDA', gsi2sk: '' },
+      ],
+    ],
+    patientAppointmentsIndex: [
+      [keys.patientAppointmentsIndex('C', 'P', 'S', 'A'), keys.patientAppointmentsIndex('C', 'P')],
+      [
+        { gsi3pk: 'CENTRE#C#PATIENT#P#APPTS', gsi3sk: 'S#A' },
+        { gsi3pk: 'CENTRE#C#PATIENT#P#APPTS', gsi3sk: '' },
+      ],
+    ],
+    openSessionsIndex: [
+      [keys.openSessionsIndex('C', 'U', 'S', 'A'), keys.openSessionsIndex('C', 'U')],
+      [
+        { gsi4pk: 'CENTRE#C#OPEN#U', gsi4sk: 'S#A' },
+        { gsi4pk: 'CENTRE#C#OPEN#U', gsi4sk: '' },
+      ],
+    ],
+    occupiedCell: [
+      keys.occupiedCell('C', 'U', '2026-03-30T07:05:00.000Z'),
+      { pk: 'CENTRE#C#OCCUPIED#U', sk: '2026-03-30T07:05:00.000Z' },
+    ],
+    centreEvent: [keys.centreEvent('C', 'E'), { pk: 'CENTRE#C', sk: 'EVENT#E' }],
+    centreEventsIndex: [
+      [keys.centreEventsIndex('C', 'T', 'E'), keys.centreEventsIndex('C')],
+      [
+        { gsi1pk: 'CENTRE#C#EVENTS', gsi1sk: 'T#E' },
+        { gsi1pk: 'CENTRE#C#EVENTS', gsi1sk: '' },
+      ],
+    ],
+    absencesIndex: [
+      [keys.absencesIndex('C', 'U', 'T', 'E'), keys.absencesIndex('C', 'U')],
+      [
+        { gsi2pk: 'CENTRE#C#PRACTITIONER#U#ABSENCES', gsi2sk: 'T#E' },
+        { gsi2pk: 'CENTRE#C#PRACTITIONER#U#ABSENCES', gsi2sk: '' },
+      ],
+    ],
+    careEpisode: [keys.careEpisode('C', 'P', 'E'), { pk: 'CENTRE#C#PATIENT#P', sk: 'EPISODE#E' }],
+    careEpisodePrefix: [keys.careEpisodePrefix('C', 'P'), { pk: 'CENTRE#C#PATIENT#P', skPrefix: 'EPISODE#' }],
+    calendarLink: [keys.calendarLink('H'), { pk: 'FEED#H', sk: 'FEED' }],
+    calendarLinkOfOwner: [keys.calendarLinkOfOwner('C', 'O', 'L'), { pk: 'CENTRE#C', sk: 'FEED#O#L' }],
+    calendarLinksOfOwnerPrefix: [keys.calendarLinksOfOwnerPrefix('C', 'O'), { pk: 'CENTRE#C', skPrefix: 'FEED#O#' }],
     patientAudit: [keys.patientAudit('C', 'P', 'E'), { pk: 'CENTRE#C#AUDIT#PATIENT#P', sk: 'E' }],
     patientAuditPartition: [keys.patientAuditPartition('C', 'P'), 'CENTRE#C#AUDIT#PATIENT#P'],
     listAudit: [keys.listAudit('C', 'E'), { pk: 'CENTRE#C#AUDIT#LISTS', sk: 'E' }],

@@ -1,4 +1,5 @@
 import { api } from '#functions/contexts';
+import { agendaCases } from '../agenda/route-cases';
 import { centresCases } from '../centres/route-cases';
 import { identityCases } from '../identity/route-cases';
 import { patientsCases } from '../patients/route-cases';
@@ -15,6 +16,7 @@ export const casesByContext: Record<string, Record<string, Case>> = {
   identity: identityCases,
   centres: centresCases,
   patients: patientsCases,
+  agenda: agendaCases,
 };
 
 /** The case of an operation, wherever it is declared. */

@@ -1,0 +1,551 @@
+import type { DateTime } from 'luxon';
+import { centreLookup, membershipLookup } from '#contexts/centres';
+import { patientLookup } from '#contexts/patients';
+import type { Actor } from '#shared/access/actor';
+import {
+  assertAgendaAccess,
+  assertMayOverrideQuota,
+  assertPatientVisible,
+  authorize,
+  canSeePractitionerPatients,
+  mayHandleClinicalData,
+} from '#shared/access/policy';
+import { auditPut, recordRead } from '#shared/audit/audit';
+import { batchLookup, type TransactItem, transactionConditionFailed, transactWrite } from '#shared/db/table';
+import { conflict, forbidden, notFound, ruleViolation, validationError } from '#shared/errors';
+import { newId } from '#shared/ids';
+import { logger } from '#shared/logger';
+import type { Origin } from '#shared/origin';
+import {
+  appointmentDelete,
+  appointmentFromItem,
+  appointmentLookup,
+  appointmentPut,
+  appointmentTypeLookup,
+  cellChanges,
+  episodeGiveBack,
+  episodeLookup,
+  episodePlan,
+  findAppointment,
+  hoursLookup,
+  isOpen,
+  patientAppointmentsPage,
+  type StoredAppointment,
+  type StoredEpisode,
+  absencesBetween,
+} from './repository';
+import { assertLocations, episodeRefusal, hoursInForce, overlaps, tooManyOccurrences, withinHours } from './rules';
+import {
+  type Appointment,
+  type CreateAppointmentInput,
+  MAX_SERIES_OCCURRENCES,
+  type MoveAppointmentInput,
+  type UpdateAppointmentInput,
+} from './schemas';
+import { assertOnGrid, cellsOf, instantOf, iso, localDateOf, localStartOf } from './time';
+
+/**
+ * Booking, moving and cancelling. The invariant — a practitioner's minute is never booked twice —
+ * is DynamoDB's: every booking takes its occupied-time cells with `attribute_not_exists` in the same
+ * transaction as the appointment, a move frees the old cells only in the transaction that takes the
+ * new ones, a cancellation frees them with the status change. No check reads the agenda first.
+ */
+
+/** What the actor may see of an appointment: secretaries never see clinical notes. */
+export function appointmentView(actor: Actor, a: StoredAppointment): Appointment {
+  const { centreId, episodeKind, notes, ...rest } = a;
+  return mayHandleClinicalData(actor) && notes !== undefined ? { ...rest, notes } : rest;
+}
+
+function assertNoClinicalNotes(actor: Actor, notes: unknown) {
+  if (notes !== undefined && !mayHandleClinicalData(actor))
+    throw forbidden('Secretaries may not write clinical notes', 'clinical_data_forbidden');
+}
+
+const slotTaken = () =>
+  conflict('slot_taken', 'The practitioner already has an appointment at that time (another booking took it)');
+const staleVersion = (currentVersion: number) =>
+  conflict('version_conflict', 'The appointment was changed by someone else: reload and retry', { currentVersion });
+
+/** An appointment the actor may act on, or 404 (another centre's, or a colleague's the actor does not serve). */
+async function visibleAppointment(actor: Actor, appointmentId: string) {
+  const found = await findAppointment(actor.centreId, appointmentId);
+  if (!found || !canSeePractitionerPatients(actor, found.practitionerId)) throw notFound('appointment');
+  return found;
+}
+
+function assertActivePractitioner(member: { role: string; status: string } | undefined, field: string) {
+  if (member?.role !== 'practitioner' || member.status !== 'active')
+    throw ruleViolation('not_a_practitioner', 'Appointments are in the agenda of an active practitioner', {
+      fields: [{ field, message: 'not an active practitioner of this centre' }],
+    });
+}
+
+const inThePast = (field: string) =>
+  ruleViolation('in_the_past', 'Appointments are booked and moved ahead of now', {
+    fields: [{ field, message: 'is in the past' }],
+  });
+
+/** Where the practitioner may not be booked: outside their hours, during an absence. */
+async function assertAvailable(
+  actor: Actor,
+  practitionerId: string,
+  ranges: { start: DateTime; end: DateTime }[],
+  hours: ReturnType<typeof hoursInForce>['hours'],
+  locationId: string | undefined,
+  field: string,
+) {
+  const outside = ranges.filter((r) => !withinHours(r.start, r.end, hours, locationId));
+  if (outside.length)
+    throw ruleViolation('outside_opening_hours', 'Outside the practitioner’s opening hours', {
+      fields: [{ field, message: `outside opening hours on ${outside.map((r) => localStartOf(r.start)).join(', ')}` }],
+    });
+  const from = iso(ranges[0]!.start);
+  const to = iso(ranges[ranges.length - 1]!.end);
+  const absences = await absencesBetween(actor.centreId, practitionerId, from, to);
+  const clashes = ranges.filter((r) => absences.some((a) => overlaps(a, { start: iso(r.start), end: iso(r.end) })));
+  if (clashes.length)
+    throw ruleViolation('practitioner_absent', 'The practitioner is absent (leave, sick leave) at that time', {
+      fields: [{ field, message: `absent on ${clashes.map((r) => localStartOf(r.start)).join(', ')}` }],
+    });
+}
+
+/** The most items one transaction takes, and how many a series may use (its budget). */
+const TRANSACTION_ITEMS = 100;
+const MAX_SERIES_TRANSACTIONS = 6;
+
+export async function createAppointment(actor: Actor, input: CreateAppointmentInput, origin: Origin) {
+  authorize(actor, 'agenda:book');
+  const practitionerId = input.practitionerId ?? (actor.role === 'practitioner' ? actor.userId : undefined);
+  if (!practitionerId)
+    throw validationError('Say whose agenda', [{ field: 'body.practitionerId', message: 'required' }]);
+  assertAgendaAccess(actor, practitionerId);
+  assertNoClinicalNotes(actor, input.notes);
+  if (input.overrideQuota) {
+    if (!input.episodeId)
+      throw validationError('An override is for a care episode’s quota', [
+        { field: 'body.overrideQuota', message: 'only with episodeId' },
+      ]);
+    assertMayOverrideQuota(actor, practitionerId);
+  }
+  const c = actor.centreId;
+  const [centre, patient, type, member, ownHours, episode] = await batchLookup(
+    centreLookup(c),
+    patientLookup(c, input.patientId),
+    appointmentTypeLookup(c, input.appointmentTypeId),
+    membershipLookup(c, practitionerId),
+    hoursLookup(c, practitionerId),
+    input.episodeId ? episodeLookup(c, input.patientId, input.episodeId) : undefined,
+  );
+  if (!centre) throw notFound('centre');
+  if (!patient) throw notFound('patient');
+  assertPatientVisible(actor, patient);
+  assertActivePractitioner(member, 'body.practitionerId');
+  if (!type)
+    throw ruleViolation('unknown_appointment_type', 'No such appointment type in this centre', {
+      fields: [{ field: 'body.appointmentTypeId', message: 'unknown appointment type' }],
+    });
+  assertLocations(centre, {
+    'body.locationId': input.locationId,
+    'body.travel.fromLocationId': input.travel?.fromLocationId,
+    'body.travel.toLocationId': input.travel?.toLocationId,
+  });
+  const zone = centre.timeZone;
+  const first = instantOf(input.start, zone, 'body.start');
+  assertOnGrid(first, 'body.start');
+  if (first.toMillis() <= Date.now()) throw inThePast('body.start');
+  const duration = input.durationMinutes ?? type.durationMinutes;
+  const starts = input.recurrence ? seriesOf(first, input.recurrence) : [first];
+  const ranges = starts.map((start) => ({ start, end: start.plus({ minutes: duration }) }));
+  const { hours } = hoursInForce(centre, ownHours);
+  await assertAvailable(actor, practitionerId, ranges, hours, input.locationId, 'body.start');
+
+  const units = type.episodeUnits;
+  if (input.episodeId) {
+    if (!episode) throw notFound('care_episode');
+    for (const r of ranges) {
+      const refusal = episodeRefusal(episode, type.episodeKind, localDateOf(r.start));
+      if (refusal && (refusal.code === 'not_in_episode' || !input.overrideQuota))
+        throw ruleViolation(refusal.code, refusal.message, {
+          fields: [{ field: 'body.episodeId', message: `${refusal.message} (${localDateOf(r.start)})` }],
+        });
+    }
+  }
+
+  const now = new Date().toISOString();
+  const seriesId = ranges.length > 1 ? newId() : undefined;
+  const appointments = ranges.map((r, index): StoredAppointment => ({
+    appointmentId: newId(),
+    centreId: c,
+    practitionerId,
+    patientId: patient.patientId,
+    patient: { firstName: patient.firstName, lastName: patient.lastName },
+    appointmentTypeId: type.appointmentTypeId,
+    typeName: type.name,
+    ...(type.priceCode ? { priceCode: type.priceCode } : {}),
+    start: iso(r.start),
+    end: iso(r.end),
+    timeZone: zone,
+    localDate: localDateOf(r.start),
+    localStart: localStartOf(r.start),
+    durationMinutes: duration,
+    status: 'booked',
+    ...(input.locationId ? { locationId: input.locationId } : {}),
+    ...(input.notes ? { notes: input.notes } : {}),
+    ...(input.videoLink ? { videoLink: input.videoLink } : {}),
+    ...(input.travel ? { travel: input.travel } : {}),
+    ...(input.episodeId && type.episodeKind ? { episodeId: input.episodeId, episodeKind: type.episodeKind } : {}),
+    units,
+    ...(seriesId ? { seriesId, seriesIndex: index } : {}),
+    ...(input.overrideQuota
+      ? { quotaOverride: { by: actor.userId, at: now, reason: input.overrideQuota.reason } }
+      : {}),
+    sequence: 0,
+    version: 1,
+    createdAt: now,
+    createdBy: actor.userId,
+    updatedAt: now,
+  }));
+  await bookTogether(actor, origin, appointments, episode, !input.overrideQuota);
+  const [booked] = appointments;
+  return {
+    ...appointmentView(actor, booked!),
+    ...(seriesId ? { occurrences: appointments.map((a) => ({ appointmentId: a.appointmentId, start: a.start })) } : {}),
+  };
+}
+
+function seriesOf(first: DateTime, rule: NonNullable<CreateAppointmentInput['recurrence']>) {
+  const starts: DateTime[] = [];
+  for (let i = 0; starts.length < (rule.count ?? MAX_SERIES_OCCURRENCES + 1); i++) {
+    const next = first.plus({ weeks: i * rule.everyWeeks });
+    if (rule.until !== undefined && localDateOf(next) > rule.until) break;
+    if (next.hour !== first.hour || next.minute !== first.minute)
+      throw ruleViolation('nonexistent_local_time', 'An occurrence falls in the hour the clocks skip', {
+        fields: [{ field: 'body.start', message: `${localDateOf(next)} has no ${first.toFormat('HH:mm')}` }],
+      });
+    starts.push(next);
+  }
+  if (starts.length > MAX_SERIES_OCCURRENCES) throw tooManyOccurrences(MAX_SERIES_OCCURRENCES);
+  if (starts.length < 2)
+    throw validationError('A series has at least two occurrences', [
+      { field: 'body.recurrence.until', message: 'leaves fewer than two occurrences' },
+    ]);
+  return starts;
+}
+
+/**
+ * Books appointments (one, or a series) in as few transactions as they fit: each holds whole
+ * appointments with their cells, the episode's planned sessions and an audit event. If a later
+ * transaction of a series fails, the earlier ones are undone, so a series is booked whole or not at all.
+ */
+async function bookTogether(
+  actor: Actor,
+  origin: Origin,
+  appointments: StoredAppointment[],
+  episode: StoredEpisode | undefined,
+  enforceQuota: boolean,
+) {
+  const chunks = chunked(appointments, (a) => 1 + cellsOf(a.start, a.end).length);
+  if (chunks.length > MAX_SERIES_TRANSACTIONS) throw tooManyOccurrences(Math.floor(appointments.length / 2));
+  const done: StoredAppointment[][] = [];
+  try {
+    for (const chunk of chunks) {
+      await bookChunk(actor, origin, chunk, episode, enforceQuota);
+      done.push(chunk);
+    }
+  } catch (error) {
+    for (const chunk of done) await undoChunk(actor, origin, chunk, episode);
+    throw error;
+  }
+}
+
+async function bookChunk(
+  actor: Actor,
+  origin: Origin,
+  chunk: StoredAppointment[],
+  episode: StoredEpisode | undefined,
+  enforceQuota: boolean,
+) {
+  const first = chunk[0]!;
+  const items: TransactItem[] = chunk.flatMap((a) => [
+    appointmentPut(a),
+    ...cellChanges(a.centreId, a.appointmentId, undefined, a),
+  ]);
+  const episodeIndex = items.length;
+  if (episode && first.episodeKind)
+    items.push(episodePlan(episode, first.episodeKind, first.units * chunk.length, enforceQuota));
+  items.push(
+    auditPut(actor, origin, {
+      action: 'appointment.create',
+      patientId: first.patientId,
+      recordIds: chunk.map((a) => a.appointmentId),
+      fields: Object.keys(first).filter((f) => f === 'notes' || f === 'episodeId' || f === 'quotaOverride'),
+    }),
+  );
+  try {
+    await transactWrite(items);
+  } catch (error) {
+    const failed = transactionConditionFailed(error);
+    if (failed.includes(episodeIndex) && episode)
+      throw ruleViolation('quota_exhausted', 'The care episode has no session of this kind left', {
+        fields: [{ field: 'body.episodeId', message: 'no session left (a manager or the practitioner may override)' }],
+      });
+    if (failed.length) throw slotTaken();
+    throw error;
+  }
+}
+
+/** Takes back a committed part of a series whose later part could not be booked. */
+async function undoChunk(actor: Actor, origin: Origin, chunk: StoredAppointment[], episode: StoredEpisode | undefined) {
+  const first = chunk[0]!;
+  const items: TransactItem[] = chunk.flatMap((a) => [
+    appointmentDelete(a),
+    ...cellChanges(a.centreId, a.appointmentId, a, undefined),
+  ]);
+  if (episode && first.episodeKind)
+    items.push(episodePlan(episode, first.episodeKind, -first.units * chunk.length, false));
+  items.push(
+    auditPut(actor, origin, {
+      action: 'appointment.undo',
+      patientId: first.patientId,
+      recordIds: chunk.map((a) => a.appointmentId),
+    }),
+  );
+  try {
+    await transactWrite(items);
+  } catch (error) {
+    logger.error('A series could not be undone after a failed booking', {
+      appointmentIds: chunk.map((a) => a.appointmentId),
+      error,
+    });
+  }
+}
+
+/** Writes a new state of an appointment if it is still the version read, with its cell changes. */
+async function saveAppointment(
+  before: StoredAppointment,
+  after: StoredAppointment,
+  extra: TransactItem[],
+  audit: TransactItem,
+) {
+  const items = [
+    appointmentPut(after, before.version),
+    ...cellChanges(
+      before.centreId,
+      before.appointmentId,
+      isOpen(before) ? before : undefined,
+      isOpen(after) ? after : undefined,
+    ),
+    ...extra,
+    audit,
+  ];
+  try {
+    await transactWrite(items);
+  } catch (error) {
+    const failed = transactionConditionFailed(error);
+    if (failed.includes(0)) throw staleVersion(before.version);
+    if (failed.length) throw slotTaken();
+    throw error;
+  }
+}
+
+function changed(before: StoredAppointment, changes: Partial<StoredAppointment>): StoredAppointment {
+  return {
+    ...before,
+    ...changes,
+    sequence: before.sequence + 1,
+    version: before.version + 1,
+    updatedAt: new Date().toISOString(),
+  };
+}
+
+function assertMovable(a: StoredAppointment, version: number) {
+  if (a.version !== version) throw staleVersion(a.version);
+  if (!isOpen(a))
+    throw conflict('appointment_closed', `The appointment is ${a.status.replace('_', '-')}: it can no longer change`);
+  if (Date.parse(a.start) <= Date.now())
+    throw ruleViolation('appointment_started', 'The appointment has started: close it (done, no-show) instead');
+}
+
+export async function getAppointment(actor: Actor, appointmentId: string, origin: Origin) {
+  authorize(actor, 'agenda:read');
+  const a = await visibleAppointment(actor, appointmentId);
+  await recordRead(actor, origin, { action: 'appointment.read', patientId: a.patientId, recordIds: [a.appointmentId] });
+  return appointmentView(actor, a);
+}
+
+export async function moveAppointment(
+  actor: Actor,
+  appointmentId: string,
+  input: MoveAppointmentInput,
+  origin: Origin,
+) {
+  authorize(actor, 'agenda:book');
+  const before = await visibleAppointment(actor, appointmentId);
+  assertMovable(before, input.version);
+  const practitionerId = input.practitionerId ?? before.practitionerId;
+  assertAgendaAccess(actor, practitionerId);
+  const c = actor.centreId;
+  const [centre, ownHours, member] = await batchLookup(
+    centreLookup(c),
+    hoursLookup(c, practitionerId),
+    practitionerId !== before.practitionerId ? membershipLookup(c, practitionerId) : undefined,
+  );
+  if (!centre) throw notFound('centre');
+  if (practitionerId !== before.practitionerId) assertActivePractitioner(member, 'body.practitionerId');
+  const locationId = input.locationId ?? before.locationId;
+  assertLocations(centre, { 'body.locationId': input.locationId });
+  const start = instantOf(input.start, before.timeZone, 'body.start');
+  assertOnGrid(start, 'body.start');
+  if (start.toMillis() <= Date.now()) throw inThePast('body.start');
+  const duration = input.durationMinutes ?? before.durationMinutes;
+  const end = start.plus({ minutes: duration });
+  await assertAvailable(
+    actor,
+    practitionerId,
+    [{ start, end }],
+    hoursInForce(centre, ownHours).hours,
+    locationId,
+    'body.start',
+  );
+  const after = changed(before, {
+    practitionerId,
+    start: iso(start),
+    end: iso(end),
+    localDate: localDateOf(start),
+    localStart: localStartOf(start),
+    durationMinutes: duration,
+    ...(locationId ? { locationId } : {}),
+  });
+  await saveAppointment(
+    before,
+    after,
+    [],
+    auditPut(actor, origin, {
+      action: 'appointment.move',
+      patientId: before.patientId,
+      recordIds: [appointmentId],
+      fields: Object.keys(input).filter((f) => f !== 'version'),
+    }),
+  );
+  return appointmentView(actor, after);
+}
+
+export async function updateAppointment(
+  actor: Actor,
+  appointmentId: string,
+  input: UpdateAppointmentInput,
+  origin: Origin,
+) {
+  authorize(actor, 'agenda:book');
+  assertNoClinicalNotes(actor, input.notes);
+  const [before, centre] = await batchLookup(
+    appointmentLookup(actor.centreId, appointmentId),
+    centreLookup(actor.centreId),
+  );
+  if (!before || !canSeePractitionerPatients(actor, before.practitionerId)) throw notFound('appointment');
+  if (!centre) throw notFound('centre');
+  if (before.version !== input.version) throw staleVersion(before.version);
+  if (before.status === 'cancelled') throw conflict('appointment_closed', 'The appointment is cancelled');
+  assertLocations(centre, {
+    'body.locationId': input.locationId ?? undefined,
+    'body.travel.fromLocationId': input.travel?.fromLocationId,
+    'body.travel.toLocationId': input.travel?.toLocationId,
+  });
+  const after = changed(before, {});
+  const record = after as unknown as Record<string, unknown>;
+  const { version, ...changes } = input;
+  for (const [field, value] of Object.entries(changes)) {
+    if (value === null) delete record[field];
+    else if (value !== undefined) record[field] = value;
+  }
+  await saveAppointment(
+    before,
+    after,
+    [],
+    auditPut(actor, origin, {
+      action: 'appointment.update',
+      patientId: before.patientId,
+      recordIds: [appointmentId],
+      fields: Object.keys(changes),
+    }),
+  );
+  return appointmentView(actor, after);
+}
+
+export async function cancelAppointment(
+  actor: Actor,
+  appointmentId: string,
+  input: { version: number; reason: string; scope: 'occurrence' | 'following' },
+  origin: Origin,
+) {
+  authorize(actor, 'agenda:book');
+  const before = await visibleAppointment(actor, appointmentId);
+  assertMovable(before, input.version);
+  const targets = [before];
+  if (input.scope === 'following' && before.seriesId) {
+    const page = await patientAppointmentsPage(actor.centreId, before.patientId, 'upcoming', before.start, 200);
+    for (const other of page.items.map(appointmentFromItem))
+      if (other.seriesId === before.seriesId && other.appointmentId !== appointmentId && isOpen(other))
+        targets.push(other);
+  }
+  const cancellation = { by: actor.userId, at: new Date().toISOString(), reason: input.reason };
+  const cancelled: string[] = [];
+  for (const chunk of chunked(targets, (a) => 1 + cellsOf(a.start, a.end).length)) {
+    const items: TransactItem[] = chunk.flatMap((a) => [
+      appointmentPut(changed(a, { status: 'cancelled', cancellation }), a.version),
+      ...cellChanges(a.centreId, a.appointmentId, a, undefined),
+    ]);
+    const planned = chunk.filter((a) => a.episodeId && a.episodeKind);
+    const first = planned[0];
+    if (first)
+      items.push(
+        episodeGiveBack(
+          { centreId: first.centreId, patientId: first.patientId, episodeId: first.episodeId! },
+          first.episodeKind!,
+          planned.reduce((sum, a) => sum + a.units, 0),
+        ),
+      );
+    items.push(
+      auditPut(actor, origin, {
+        action: 'appointment.cancel',
+        patientId: before.patientId,
+        recordIds: chunk.map((a) => a.appointmentId),
+      }),
+    );
+    try {
+      await transactWrite(items);
+    } catch (error) {
+      if (transactionConditionFailed(error).length)
+        throw conflict(
+          cancelled.length ? 'series_partly_cancelled' : 'version_conflict',
+          'The appointment was changed by someone else: reload and retry',
+          { currentVersion: before.version, ...(cancelled.length ? { cancelledAppointmentIds: cancelled } : {}) },
+        );
+      throw error;
+    }
+    cancelled.push(...chunk.map((a) => a.appointmentId));
+  }
+  return {
+    ...appointmentView(actor, changed(before, { status: 'cancelled', cancellation })),
+    cancelledAppointmentIds: cancelled,
+  };
+}
+
+/** Groups items so that each group's size (transaction items) stays within one transaction. */
+export function chunked<T>(all: T[], size: (item: T) => number, max = TRANSACTION_ITEMS - 2): T[][] {
+  const chunks: T[][] = [];
+  let used = 0;
+  for (const item of all) {
+    const n = size(item);
+    const last = chunks[chunks.length - 1];
+    if (!last || used + n > max) {
+      chunks.push([item]);
+      used = n;
+    } else {
+      last.push(item);
+      used += n;
+    }
+  }
+  return chunks;
+}

@@ -1,0 +1,305 @@
+import fc from 'fast-check';
+import { DateTime } from 'luxon';
+import { afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
+import { cancelAppointment } from '#functions/agenda/appointments';
+import { closeDay, listOpenSessions } from '#functions/agenda/closing';
+import { getCareEpisode } from '#functions/agenda/episodes';
+import { practitionerAppointments } from '#functions/agenda/repository';
+import { cursorKey } from '#functions/identity/signing-key';
+import { createCursors } from '#shared/http/cursor';
+import { call } from '../support/api';
+import { diffSnapshots, snapshot } from '../support/table';
+import { buildCentre, type CentreWorld, origin } from '../support/world';
+import { book, freshSlot, mondayAhead, newEpisode, newType } from './fixtures';
+
+/**
+ * Weekly series across DST changes (a fast-check property through the booking service on
+ * DynamoDB Local), series booked whole or not at all, and care-episode quotas: planned and used
+ * sessions, the quota enforced by DynamoDB, overrides, expiry, closing a day and the 80 % alert.
+ */
+const ZONE = 'Europe/Brussels';
+let w: CentreWorld;
+let typeId: string;
+let doubleTypeId: string;
+const cursors = createCursors(cursorKey);
+
+beforeAll(async () => {
+  w = await buildCentre('Series centre');
+  typeId = (await newType(w.manager.actor)).appointmentTypeId;
+  doubleTypeId = (await newType(w.manager.actor, { name: 'Séance 60′', durationMinutes: 60, episodeUnits: 2 }))
+    .appointmentTypeId;
+});
+afterEach(() => vi.useRealTimers());
+
+const base = () => ({ practitionerId: w.practitioner.userId, patientId: w.patientId, appointmentTypeId: typeId });
+
+describe('weekly series', () => {
+  /** Dates up to three weeks before a DST change of 2027–2029, and any date of those years. */
+  const dstChanges = ['2027-03-28', '2027-10-31', '2028-03-26', '2028-10-29', '2029-03-25', '2029-10-28'];
+  const firstDate = fc.oneof(
+    fc
+      .tuple(fc.constantFrom(...dstChanges), fc.integer({ min: -21, max: 0 }))
+      .map(([d, offset]) => DateTime.fromISO(d).plus({ days: offset }).toFormat('yyyy-MM-dd')),
+    fc
+      .integer({ min: 0, max: 3 * 365 })
+      .map((n) => DateTime.fromISO('2027-01-04').plus({ days: n }).toFormat('yyyy-MM-dd')),
+  );
+  const wallClock = fc
+    .tuple(fc.integer({ min: 7, max: 18 }), fc.integer({ min: 0, max: 11 }))
+    .map(([h, m]) => `${String(h).padStart(2, '0')}:${String(m * 5).padStart(2, '0')}`);
+
+  it('keeps the local wall-clock time and weekday of every occurrence, across DST; cancelling the following frees them', async () => {
+    await fc.assert(
+      fc.asyncProperty(
+        firstDate,
+        wallClock,
+        fc.integer({ min: 1, max: 3 }),
+        fc.integer({ min: 2, max: 8 }),
+        async (date, time, everyWeeks, count) => {
+          const booked = await book(w.practitioner.actor, {
+            ...base(),
+            start: `${date}T${time}`,
+            recurrence: { everyWeeks, count },
+          });
+          expect(booked.occurrences).toHaveLength(count);
+          const first = DateTime.fromISO(`${date}T${time}`, { zone: ZONE });
+          const stored = await practitionerAppointments(
+            w.centreId,
+            w.practitioner.userId,
+            booked.start,
+            first
+              .plus({ weeks: everyWeeks * count })
+              .toUTC()
+              .toISO()!,
+          );
+          const series = stored
+            .filter((a) => a.seriesId === booked.seriesId)
+            .sort((a, b) => a.seriesIndex! - b.seriesIndex!);
+          expect(series).toHaveLength(count);
+          series.forEach((a, i) => {
+            const expected = first.plus({ weeks: i * everyWeeks });
+            expect(a.localStart).toBe(`${expected.toFormat('yyyy-MM-dd')}T${time}`);
+            expect(DateTime.fromISO(a.start, { zone: ZONE }).toFormat('HH:mm')).toBe(time);
+            expect(DateTime.fromISO(a.start, { zone: ZONE }).weekday).toBe(first.weekday);
+            expect(a.start).toBe(expected.toUTC().toISO());
+            expect(Date.parse(a.end) - Date.parse(a.start)).toBe(30 * 60_000);
+          });
+          const cancelled = await cancelAppointment(
+            w.practitioner.actor,
+            booked.appointmentId,
+            { version: 1, reason: 'Fin de la série', scope: 'following' },
+            origin,
+          );
+          expect(cancelled.cancelledAppointmentIds.sort()).toEqual(series.map((a) => a.appointmentId).sort());
+          // Every occurrence's time is free again.
+          const again = await book(w.practitioner.actor, { ...base(), start: series[count - 1]!.localStart });
+          await cancelAppointment(
+            w.practitioner.actor,
+            again.appointmentId,
+            { version: 1, reason: 'test', scope: 'occurrence' },
+            origin,
+          );
+        },
+      ),
+      { numRuns: 25 },
+    );
+  });
+
+  it('a series is booked whole or not at all, even when it takes several transactions', async () => {
+    const first = DateTime.fromISO(`${mondayAhead(8)}T07:00`, { zone: ZONE }).plus({ days: 5 }); // a Saturday
+    const blocker = await book(w.practitioner.actor, {
+      ...base(),
+      start: first.plus({ weeks: 18 }).toFormat("yyyy-MM-dd'T'HH:mm"),
+    });
+    const before = await snapshot();
+    const res = await call('POST', '/appointments', {
+      token: w.practitioner.token,
+      body: { ...base(), start: first.toFormat("yyyy-MM-dd'T'HH:mm"), recurrence: { everyWeeks: 1, count: 20 } },
+    });
+    expect(res.status).toBe(409);
+    expect(res.body.code).toBe('slot_taken');
+    const diff = diffSnapshots(before, await snapshot());
+    const kept = [...diff.added, ...diff.changed].filter(
+      (item) => (item as { entity?: string }).entity !== 'AuditEvent',
+    );
+    expect(kept).toEqual([]);
+    expect(diff.removed).toEqual([]);
+    // The undo is on record: the part booked, then taken back.
+    const actions = diff.added.map((item) => (item as { action?: string }).action).sort();
+    expect(actions).toEqual(['appointment.create', 'appointment.undo']);
+    expect(blocker.status).toBe('booked');
+  });
+
+  it('refuses an occurrence in the hour the clocks skip, and more than 52 occurrences', async () => {
+    const skipped = await call('POST', '/appointments', {
+      token: w.practitioner.token,
+      body: { ...base(), start: '2027-03-21T02:30', recurrence: { everyWeeks: 1, count: 3 } },
+    });
+    expect(skipped.status).toBe(422);
+    expect(skipped.body.code).toBe('nonexistent_local_time');
+    const long = await call('POST', '/appointments', {
+      token: w.practitioner.token,
+      body: { ...base(), start: freshSlot(), recurrence: { everyWeeks: 1, until: '2031-01-01' } },
+    });
+    expect(long.status).toBe(400);
+    expect(long.body.fields[0].field).toBe('body.recurrence');
+  });
+});
+
+describe('care episodes', () => {
+  const bookWith = (token: string, episodeId: string, extra: Record<string, unknown> = {}) =>
+    call('POST', '/appointments', { token, body: { ...base(), start: freshSlot(), episodeId, ...extra } });
+  const quota = async (episodeId: string) =>
+    (await getCareEpisode(w.manager.actor, w.patientId, episodeId, origin)).quotas[0]!;
+
+  it('plans sessions against the quota, refuses beyond it unless a manager or the practitioner overrides', async () => {
+    const episode = await newEpisode(w.practitioner.actor, w.patientId, {
+      grants: [{ kind: 'individual-30', sessions: 3 }],
+    });
+    expect((await bookWith(w.secretary.token, episode.episodeId)).status).toBe(201);
+    expect((await bookWith(w.practitioner.token, episode.episodeId, { appointmentTypeId: doubleTypeId })).status).toBe(
+      201,
+    );
+    expect(await quota(episode.episodeId)).toEqual({
+      kind: 'individual-30',
+      granted: 3,
+      used: 0,
+      planned: 3,
+      remaining: 0,
+    });
+
+    const before = await snapshot();
+    const over = await bookWith(w.secretary.token, episode.episodeId);
+    expect(over.status).toBe(422);
+    expect(over.body.code).toBe('quota_exhausted');
+    expect(over.body.fields[0].field).toBe('body.episodeId');
+    const secretaryOverride = await bookWith(w.secretary.token, episode.episodeId, {
+      overrideQuota: { reason: 'Urgent' },
+    });
+    expect(secretaryOverride.status).toBe(403);
+    expect(secretaryOverride.body.code).toBe('override_forbidden');
+    const colleague = await call('POST', '/appointments', {
+      token: w.otherPractitioner.token,
+      body: { ...base(), start: freshSlot(), episodeId: episode.episodeId, overrideQuota: { reason: 'x' } },
+    });
+    expect(colleague.status).toBe(403);
+    expect(diffSnapshots(before, await snapshot())).toEqual({ added: [], removed: [], changed: [] });
+
+    const overridden = await bookWith(w.practitioner.token, episode.episodeId, {
+      overrideQuota: { reason: 'Prolongation demandée à la mutualité' },
+    });
+    expect(overridden.status).toBe(201);
+    expect(overridden.body.quotaOverride).toMatchObject({
+      by: w.practitioner.userId,
+      reason: 'Prolongation demandée à la mutualité',
+    });
+    expect(await quota(episode.episodeId)).toMatchObject({ planned: 4, remaining: -1 });
+
+    await cancelAppointment(
+      w.practitioner.actor,
+      overridden.body.appointmentId,
+      { version: 1, reason: 'x', scope: 'occurrence' },
+      origin,
+    );
+    expect(await quota(episode.episodeId)).toMatchObject({ planned: 3, remaining: 0 });
+  });
+
+  it('the quota holds under concurrency: 10 bookings racing for 3 sessions left → 3 booked', async () => {
+    const episode = await newEpisode(w.practitioner.actor, w.patientId, {
+      grants: [{ kind: 'individual-30', sessions: 3 }],
+    });
+    const answers = await Promise.all(
+      Array.from({ length: 10 }, () => bookWith(w.practitioner.token, episode.episodeId)),
+    );
+    expect(answers.filter((a) => a.status === 201)).toHaveLength(3);
+    expect(answers.filter((a) => a.status !== 201).map((a) => a.body.code)).toSatisfy((codes: string[]) =>
+      codes.every((c) => c === 'quota_exhausted' || c === 'concurrent_modification'),
+    );
+    expect(await quota(episode.episodeId)).toMatchObject({ planned: 3, remaining: 0 });
+  });
+
+  it('refuses a session after the episode’s expiry or of a kind it does not grant', async () => {
+    const episode = await newEpisode(w.practitioner.actor, w.patientId, {
+      expiresOn: DateTime.fromISO(mondayAhead(3)).minus({ days: 1 }).toFormat('yyyy-MM-dd'),
+    });
+    const expired = await bookWith(w.practitioner.token, episode.episodeId);
+    expect(expired.body.code).toBe('episode_expired');
+    const overridden = await bookWith(w.practitioner.token, episode.episodeId, {
+      overrideQuota: { reason: 'Renouvellement en cours' },
+    });
+    expect(overridden.status).toBe(201);
+    const other = await newType(w.manager.actor, { name: 'Groupe', episodeKind: 'group-60', durationMinutes: 60 });
+    const wrongKind = await bookWith(w.practitioner.token, episode.episodeId, {
+      appointmentTypeId: other.appointmentTypeId,
+    });
+    expect(wrongKind.body.code).toBe('not_in_episode');
+  });
+
+  it('closing a day: done sessions use the quota, no-shows give it back, the 80 % alert is set once', async () => {
+    const episode = await newEpisode(w.practitioner.actor, w.patientId, {
+      grants: [{ kind: 'individual-30', sessions: 5 }],
+    });
+    const day = DateTime.fromISO(mondayAhead(10), { zone: ZONE }).plus({ days: 1 });
+    const at = (h: number) => day.set({ hour: h }).toFormat("yyyy-MM-dd'T'HH:mm");
+    const sessions = [];
+    for (const h of [8, 9, 10, 11, 12])
+      sessions.push(await book(w.practitioner.actor, { ...base(), start: at(h), episodeId: episode.episodeId }));
+    const other = await book(w.otherPractitioner.actor, {
+      practitionerId: w.otherPractitioner.userId,
+      patientId: w.otherPatientId,
+      appointmentTypeId: typeId,
+      start: at(9),
+    });
+
+    vi.useFakeTimers({ toFake: ['Date'] });
+    vi.setSystemTime(day.set({ hour: 11, minute: 15 }).toJSDate()); // four sessions have started
+    const open = await listOpenSessions(w.practitioner.actor, w.practitioner.userId, { limit: 25 }, origin, cursors);
+    expect(open.items.map((a) => a.appointmentId)).toEqual(
+      expect.arrayContaining(sessions.slice(0, 4).map((s) => s.appointmentId)),
+    );
+    expect(open.items.map((a) => a.appointmentId)).not.toContain(sessions[4]!.appointmentId);
+
+    const closed = await closeDay(
+      w.practitioner.actor,
+      w.practitioner.userId,
+      day.toFormat('yyyy-MM-dd'),
+      { noShowIds: [sessions[3]!.appointmentId] },
+      origin,
+    );
+    expect(closed.done.sort()).toEqual(
+      sessions
+        .slice(0, 3)
+        .map((s) => s.appointmentId)
+        .sort(),
+    );
+    expect(closed.noShow).toEqual([sessions[3]!.appointmentId]);
+    expect(closed.remaining).toBe(1);
+    expect(closed.alerts).toEqual([]);
+    expect(await quota(episode.episodeId)).toEqual({
+      kind: 'individual-30',
+      granted: 5,
+      used: 3,
+      planned: 1,
+      remaining: 1,
+    });
+
+    vi.setSystemTime(day.set({ hour: 13 }).toJSDate());
+    const rest = await closeDay(w.practitioner.actor, w.practitioner.userId, day.toFormat('yyyy-MM-dd'), {}, origin);
+    expect(rest.done).toEqual([sessions[4]!.appointmentId]);
+    expect(rest.alerts).toEqual([{ episodeId: episode.episodeId, patientId: w.patientId, usedPercent: 80 }]);
+    const after = await getCareEpisode(w.manager.actor, w.patientId, episode.episodeId, origin);
+    expect(after.alert).toMatchObject({ usedPercent: 80 });
+    expect(after.usedPercent).toBe(80);
+    // The other practitioner's session of that day is not theirs to close, and stays open.
+    const stillOpen = await listOpenSessions(
+      w.otherPractitioner.actor,
+      w.otherPractitioner.userId,
+      { limit: 25 },
+      origin,
+      cursors,
+    );
+    expect(stillOpen.items.map((a) => a.appointmentId)).toContain(other.appointmentId);
+    const again = await closeDay(w.practitioner.actor, w.practitioner.userId, day.toFormat('yyyy-MM-dd'), {}, origin);
+    expect(again).toEqual({ done: [], noShow: [], remaining: 0, alerts: [] });
+  });
+});
