@@ -1,7 +1,7 @@
 /**
  * `npm run bench [-- parts…]`: bundle size, module init time, DynamoDB requests per route and
- * HTTP throughput/latency, one table per part, a summary of targets, and .bench/results.json.
- * Parts: bundle, init, requests, http (default: all). Missing a target is reported, not fatal:
+ * HTTP throughput/latency, the agenda's heavy reads against their raw requests, one table per part, a
+ * summary of targets, and .bench/results.json. Parts: bundle, init, requests, http, agenda (default: all). Missing a target is reported, not fatal:
  * the command exits 0 unless the benchmark itself fails. See bench/README.md.
  */
 import type { Target } from './lib';
@@ -10,7 +10,7 @@ import type { Engines } from '../scripts/local/engines';
 import type { RouteCount } from './requests';
 import type { StageResult } from './stages';
 
-const allParts = ['bundle', 'init', 'requests', 'http'] as const;
+const allParts = ['bundle', 'init', 'requests', 'http', 'agenda'] as const;
 type Part = (typeof allParts)[number];
 
 const args = process.argv.slice(2).filter((a) => a !== '--');
@@ -31,6 +31,9 @@ const settings = {
   rounds: numberEnv('BENCH_HTTP_ROUNDS', 5),
   warmupSeconds: numberEnv('BENCH_HTTP_WARMUP_SECONDS', 2),
   engineWarmupSeconds: numberEnv('BENCH_HTTP_ENGINE_WARMUP_SECONDS', 20),
+  agendaCalls: numberEnv('BENCH_AGENDA_CALLS', 200),
+  agendaWarmup: numberEnv('BENCH_AGENDA_WARMUP', 20),
+  agendaPatients: numberEnv('BENCH_AGENDA_PATIENTS', 16),
 };
 
 // Children inherit this: the SDK's "Node < 22" notice is noise here (Lambda runs Node 22).
@@ -76,7 +79,7 @@ try {
     results.init = measured;
   }
 
-  if (parts.has('requests') || parts.has('http')) {
+  if (parts.has('requests') || parts.has('http') || parts.has('agenda')) {
     const { startEngines } = await import('../scripts/local/engines');
     engines = await startEngines();
   }
@@ -154,6 +157,18 @@ try {
       'Each stage timed alone and hot; under load the same code costs more (caches, GC). Both servers spend most of their CPU in the AWS SDK (~50 % of samples in a CPU profile); our own code is a few per cent.',
     );
     results.http = { ...measured, stages };
+  }
+
+  if (parts.has('agenda') && engines) {
+    const agenda = await import('./agenda');
+    const measured = await agenda.measureAgenda(engines.dynamodbEndpoint, {
+      calls: settings.agendaCalls,
+      warmup: settings.agendaWarmup,
+      patientsPerPractitioner: settings.agendaPatients,
+    });
+    agenda.printAgenda(measured);
+    targets.push(...agenda.agendaTargets(measured));
+    results.agenda = measured;
   }
 } catch (error) {
   failed = true;

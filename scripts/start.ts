@@ -130,8 +130,9 @@ ${background}
 
 Demo sign-in (password for all: ${DEMO.password})
   manager       ${DEMO.manager.email}   (TOTP required: current code ${seed.managerTotpSecret ? currentTotp(seed.managerTotpSecret) : '?'}; any time: npm run totp)
-  practitioner  ${DEMO.practitioner.email}
-  secretary     ${DEMO.secretary.email}
+  practitioner  ${DEMO.practitioner.email}   (and ${DEMO.practitioner2.email})
+  secretary     ${DEMO.secretary.email}   (serves the first practitioner)
+  Agenda        a full week is booked: GET ${url}/agenda/days/<yyyy-mm-dd> as any of them (README: "The agenda")
   curl -s ${url}/auth/sign-in -H 'content-type: application/json' -d '{"email":"${DEMO.practitioner.email}","password":"${DEMO.password}"}'
 
 Ctrl-C stops the API and the engines.`);

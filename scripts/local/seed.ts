@@ -12,6 +12,7 @@ export const DEMO = {
   manager: { email: 'manager@demo.centrum.local', firstName: 'Marie', lastName: 'Dubois' },
   practitioner: { email: 'practitioner@demo.centrum.local', firstName: 'Luc', lastName: 'Janssens' },
   secretary: { email: 'secretary@demo.centrum.local', firstName: 'Sofia', lastName: 'Peeters' },
+  practitioner2: { email: 'practitioner2@demo.centrum.local', firstName: 'Inès', lastName: 'Mertens' },
   patients: [
     {
       firstName: 'Emma',
@@ -34,6 +35,20 @@ export const DEMO = {
       phone: '+32475778899',
       insurer: { organisationCode: '500' as const },
     },
+    ...[
+      ['Lucas', 'Dubois', '2017-02-14', '+32470223344'],
+      ['Chloé', 'Maes', '2012-11-30', '+32471334455'],
+      ['Arthur', 'Jacobs', '1949-06-08', '+32472445566'],
+      ['Louise', 'Willems', '2018-08-21', '+32473556677'],
+      ['Nathan', 'Wouters', '2015-03-17', '+32474667788'],
+      ['Camille', 'Goossens', '1987-12-02', '+32476778899'],
+    ].map(([firstName, lastName, birthDate, phone]) => ({
+      firstName: firstName!,
+      lastName: lastName!,
+      birthDate: birthDate!,
+      phone: phone!,
+      insurer: { organisationCode: '100' as const },
+    })),
   ],
 };
 
@@ -54,7 +69,10 @@ export async function seedDemo(): Promise<SeedResult> {
   const practitioner = await ensureStaff(manager, 'practitioner', DEMO.practitioner, [], steps);
   await ensureStaff(manager, 'secretary', DEMO.secretary, [practitioner.userId], steps);
   await ensureLicence(manager, practitioner.userId, steps);
-  await ensurePatients({ ...manager, userId: practitioner.userId, role: 'practitioner' }, steps);
+  const practitioner2 = await ensureStaff(manager, 'practitioner', DEMO.practitioner2, [], steps);
+  const patientIds = await ensurePatients({ ...manager, userId: practitioner.userId, role: 'practitioner' }, steps);
+  const { ensureAgenda } = await import('./seed-agenda');
+  await ensureAgenda(manager, [practitioner.userId, practitioner2.userId], patientIds, steps);
   return { created: steps.length > 0, steps, centreId: manager.centreId, managerTotpSecret };
 }
 
@@ -142,6 +160,7 @@ async function ensureLicence(manager: Actor, practitionerId: string, steps: stri
 async function ensurePatients(practitioner: Actor, steps: string[]) {
   const { queryPatients } = await import('#functions/patients/repository');
   const patients = await import('#functions/patients/service');
+  const ids: string[] = [];
   for (const patient of DEMO.patients) {
     const sameName = await queryPatients(
       {
@@ -152,14 +171,17 @@ async function ensurePatients(practitioner: Actor, steps: string[]) {
       },
       100,
     );
-    const exists = sameName.items.some(
+    const existing = sameName.items.find(
       (item) =>
         item.lastName === patient.lastName &&
         item.firstName === patient.firstName &&
         item.birthDate === patient.birthDate,
     );
-    if (exists) continue;
-    await patients.createPatient(
+    if (existing) {
+      ids.push(String(existing.patientId));
+      continue;
+    }
+    const created = await patients.createPatient(
       practitioner,
       {
         ...patient,
@@ -178,8 +200,10 @@ async function ensurePatients(practitioner: Actor, steps: string[]) {
       },
       origin,
     );
+    ids.push(created.patientId);
     steps.push(`patient ${patient.firstName} ${patient.lastName}`);
   }
+  return ids;
 }
 
 const actor = (userId: string, centreId: string, role: Role): Actor => ({

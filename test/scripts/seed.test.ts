@@ -16,28 +16,42 @@ beforeEach(async () => {
   await clearTable();
 });
 
-/** What one complete seed holds (patients: 3; a phone look-up per phone, parents' included). */
+/**
+ * What one complete seed holds (patients: 9; a phone look-up per phone, parents' included; two
+ * practitioners' hours, four appointment types, a care episode, a team meeting). The week of
+ * appointments depends on the day the seed runs (what is left of this week, and next week): its
+ * count is the one the agenda step reports, each appointment with its occupied-time cells and
+ * its audit event.
+ */
 const completeDemo = {
   Centre: 1,
-  Credential: 3,
-  User: 3,
-  Membership: 3,
-  Invitation: 2,
+  Credential: 4,
+  User: 4,
+  Membership: 4,
+  Invitation: 3,
   Licence: 1,
-  Patient: 3,
-  PatientPhone: 5,
-  AuditEvent: 3,
+  Patient: 9,
+  PatientPhone: 15,
+  AppointmentType: 4,
+  PractitionerHours: 2,
+  CareEpisode: 1,
+  CentreEvent: 1,
 };
+const patientSteps = DEMO.patients.map((p) => `patient ${p.firstName} ${p.lastName}`);
+const allSteps = ['manager and centre', 'practitioner', 'secretary', 'licence', 'practitioner', ...patientSteps];
 
-const allSteps = [
-  'manager and centre',
-  'practitioner',
-  'secretary',
-  'licence',
-  'patient Emma Lambert',
-  'patient Noah Claes',
-  'patient Léa Van den Broeck',
-];
+/** The seed's counts, checked: fixed entities exactly, the week's appointments against the step. */
+async function expectCompleteDemo(steps: string[], extra: Record<string, number> = {}) {
+  const { Appointment, OccupiedCell, AuditEvent, ...fixed } = await entityCounts();
+  expect(fixed).toEqual({ ...completeDemo, ...extra });
+  const week = steps.map((step) => /^agenda week \((\d+) appointments\)$/.exec(step)).find(Boolean);
+  const booked = Number(week?.[1]);
+  expect(booked).toBeGreaterThan(0);
+  expect(Appointment).toBe(booked);
+  expect(OccupiedCell).toBeGreaterThanOrEqual(booked * 6);
+  // An audit event per patient file, one for the care episode, one per booking.
+  expect(AuditEvent).toBe(DEMO.patients.length + 1 + booked);
+}
 
 async function managerOfDemo(centreId: string): Promise<Actor> {
   const credential = await findCredential(DEMO.manager.email);
@@ -48,8 +62,9 @@ describe('demo seed', () => {
   it('creates the whole demo centre on an empty table', async () => {
     const result = await seedDemo();
 
-    expect(await entityCounts()).toEqual(completeDemo);
-    expect(result.steps).toEqual(allSteps);
+    await expectCompleteDemo(result.steps);
+    expect(result.steps.slice(0, allSteps.length)).toEqual(allSteps);
+    expect(result.steps.slice(allSteps.length, -1)).toEqual(['agenda settings and a care episode']);
     expect(result.managerTotpSecret).toEqual(expect.any(String));
   });
 
@@ -72,14 +87,16 @@ describe('demo seed', () => {
 
     const result = await seedDemo();
 
-    expect(await entityCounts()).toEqual(completeDemo);
+    await expectCompleteDemo(result.steps);
     expect(result.centreId).toBe(signUp.centreId);
     expect(result.managerTotpSecret).toBe(signUp.totp.secret);
-    expect(result.steps).toEqual(allSteps.filter((step) => step !== 'manager and centre'));
+    expect(result.steps.slice(0, allSteps.length - 1)).toEqual(
+      allSteps.filter((step) => step !== 'manager and centre'),
+    );
   });
 
   it('recreates a lost secretary only, revoking the invitation an interrupted run left pending', async () => {
-    const { centreId } = await seedDemo();
+    const { centreId, steps } = await seedDemo();
     const secretary = await findCredential(DEMO.secretary.email);
     const lost = [
       keys.credential(DEMO.secretary.email),
@@ -95,7 +112,7 @@ describe('demo seed', () => {
 
     const result = await seedDemo();
 
-    expect(await entityCounts()).toEqual({ ...completeDemo, Invitation: 4 });
+    await expectCompleteDemo(steps, { Invitation: 5 });
     expect(result.steps).toEqual(['secretary']);
     const after = await snapshot();
     const stale = after.get(itemId(keys.invitation(centreId, pending.invitationId)));
