@@ -159,7 +159,7 @@ export async function createPlanningLink(actor: Actor, patientId: string, base: 
 }
 
 const STATUS: Record<string, CalendarEntry['status']> = {
-  booked: 'tentative',
+  booked: 'confirmed',
   confirmed: 'confirmed',
   done: 'confirmed',
   no_show: 'cancelled',

@@ -14,7 +14,8 @@ export const iso = (t: DateTime) => t.toUTC().toISO()!;
 
 /**
  * The instant a request means: with an offset as sent, without one on the centre's wall clock.
- * A wall-clock time that does not exist that day (the hour skipped in spring) is refused.
+ * A wall-clock time that does not exist that day (the hour skipped in spring) is refused; one that
+ * occurs twice (the hour repeated in autumn) is its first occurrence.
  */
 export function instantOf(input: string, zone: string, field: string): DateTime {
   if (HAS_OFFSET.test(input)) return DateTime.fromISO(input, { setZone: true }).setZone(zone);
@@ -24,7 +25,9 @@ export function instantOf(input: string, zone: string, field: string): DateTime 
     throw validationError(`${input} does not exist in ${zone} (clocks go forward)`, [
       { field, message: 'this local time does not exist that day' },
     ]);
-  return local;
+  // A wall-clock time the clocks repeat (autumn) means its first occurrence, as in RFC 5545.
+  const earlier = local.minus({ hours: 1 });
+  return earlier.toFormat("yyyy-MM-dd'T'HH:mm") === local.toFormat("yyyy-MM-dd'T'HH:mm") ? earlier : local;
 }
 
 /** Refuses instants off the 5-minute grid (seconds included). */

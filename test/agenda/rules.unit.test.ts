@@ -1,0 +1,161 @@
+import fc from 'fast-check';
+import { DateTime } from 'luxon';
+import { describe, expect, it } from 'vitest';
+import { chunked } from '#functions/agenda/appointments';
+import { cellChanges } from '#functions/agenda/repository';
+import { episodeRefusal, hoursInForce, overlaps, usedPercent, withinHours } from '#functions/agenda/rules';
+import { cellsOf, dayBounds, instantOf } from '#functions/agenda/time';
+
+/** The agenda's rules that need no database: time, cells, hours, overlaps, episodes. */
+const ZONE = 'Europe/Brussels';
+const at = (local: string) => DateTime.fromISO(local, { zone: ZONE });
+
+describe('time', () => {
+  it('reads a local time in the centre’s zone, keeps an explicit offset, refuses a skipped local time', () => {
+    expect(instantOf('2027-03-26T09:00', ZONE, 'f').toUTC().toISO()).toBe('2027-03-26T08:00:00.000Z');
+    expect(instantOf('2027-03-29T09:00', ZONE, 'f').toUTC().toISO()).toBe('2027-03-29T07:00:00.000Z');
+    expect(instantOf('2027-03-29T09:00:00Z', ZONE, 'f').toUTC().toISO()).toBe('2027-03-29T09:00:00.000Z');
+    expect(instantOf('2027-03-29T09:00+05:30', ZONE, 'f').toUTC().toISO()).toBe('2027-03-29T03:30:00.000Z');
+    expect(() => instantOf('2027-03-28T02:30', ZONE, 'body.start')).toThrow(/does not exist/);
+    // The repeated hour in autumn: the first of the two.
+    expect(instantOf('2027-10-31T02:30', ZONE, 'f').toUTC().toISO()).toBe('2027-10-31T00:30:00.000Z');
+  });
+
+  it('has days of 23 and 25 hours at the DST changes', () => {
+    const spring = dayBounds('2027-03-28', ZONE);
+    const autumn = dayBounds('2027-10-31', ZONE);
+    expect(Date.parse(spring.end) - Date.parse(spring.start)).toBe(23 * 3_600_000);
+    expect(Date.parse(autumn.end) - Date.parse(autumn.start)).toBe(25 * 3_600_000);
+    expect(dayBounds('2027-06-01', ZONE, 7)).toEqual({
+      start: '2027-05-31T22:00:00.000Z',
+      end: '2027-06-07T22:00:00.000Z',
+    });
+  });
+
+  it('covers [start, end) with consecutive 5-minute cells, whatever the range', () => {
+    fc.assert(
+      fc.property(fc.integer({ min: 0, max: 10_000_000 }), fc.integer({ min: 1, max: 48 }), (slot, n) => {
+        const start = new Date(Date.UTC(2027, 0, 1) + slot * 300_000).toISOString();
+        const end = new Date(Date.parse(start) + n * 300_000).toISOString();
+        const cells = cellsOf(start, end);
+        expect(cells).toHaveLength(n);
+        expect(cells[0]).toBe(start);
+        cells.forEach((c, i) => expect(Date.parse(c)).toBe(Date.parse(start) + i * 300_000));
+      }),
+    );
+  });
+});
+
+describe('occupied-time cells of a move', () => {
+  const held = (p: string, start: string, minutes: number) => ({
+    practitionerId: p,
+    start,
+    end: new Date(Date.parse(start) + minutes * 60_000).toISOString(),
+  });
+  const kinds = (items: ReturnType<typeof cellChanges>) =>
+    items.map((i) => (i.Put ? `put ${String(i.Put.Item?.sk)}` : `delete ${String(i.Delete?.Key?.sk)}`));
+
+  it('takes only the new cells and frees only the old ones when the ranges overlap', () => {
+    const before = held('P', '2027-01-04T09:00:00.000Z', 15);
+    const after = held('P', '2027-01-04T09:10:00.000Z', 15);
+    expect(kinds(cellChanges('C', 'A', before, after))).toEqual([
+      'delete 2027-01-04T09:00:00.000Z',
+      'delete 2027-01-04T09:05:00.000Z',
+      'put 2027-01-04T09:15:00.000Z',
+      'put 2027-01-04T09:20:00.000Z',
+    ]);
+  });
+
+  it('moves every cell to another practitioner, and never touches one item twice', () => {
+    fc.assert(
+      fc.property(
+        fc.integer({ min: 0, max: 100 }),
+        fc.integer({ min: 1, max: 48 }),
+        fc.integer({ min: 0, max: 100 }),
+        fc.integer({ min: 1, max: 48 }),
+        fc.boolean(),
+        (s1, n1, s2, n2, samePractitioner) => {
+          const t = (n: number) => new Date(Date.UTC(2027, 0, 4) + n * 300_000).toISOString();
+          const before = held('P', t(s1), n1 * 5);
+          const after = held(samePractitioner ? 'P' : 'Q', t(s2), n2 * 5);
+          const items = cellChanges('C', 'A', before, after);
+          const keys = items.map((i) =>
+            JSON.stringify(i.Put ? [i.Put.Item?.pk, i.Put.Item?.sk] : [i.Delete?.Key?.pk, i.Delete?.Key?.sk]),
+          );
+          expect(new Set(keys).size).toBe(keys.length);
+          const puts = items.filter((i) => i.Put).length;
+          const deletes = items.filter((i) => i.Delete).length;
+          const shared = samePractitioner
+            ? cellsOf(before.start, before.end).filter((c) => cellsOf(after.start, after.end).includes(c)).length
+            : 0;
+          expect(puts).toBe(n2 - shared);
+          expect(deletes).toBe(n1 - shared);
+        },
+      ),
+    );
+  });
+});
+
+describe('opening hours', () => {
+  const hours = [
+    { day: 'mon' as const, opens: '08:30', closes: '12:30', locationId: 'L1' },
+    { day: 'mon' as const, opens: '13:30', closes: '18:00' },
+  ];
+
+  it('a session must lie inside one interval of its weekday, at its location', () => {
+    const mon = (from: string, minutes: number) =>
+      [at(`2027-03-29T${from}`), at(`2027-03-29T${from}`).plus({ minutes })] as const;
+    expect(withinHours(...mon('08:30', 30), hours, 'L1')).toBe(true);
+    expect(withinHours(...mon('12:00', 30), hours, 'L1')).toBe(true);
+    expect(withinHours(...mon('12:15', 30), hours, 'L1')).toBe(false); // runs past closing
+    expect(withinHours(...mon('12:30', 60), hours, undefined)).toBe(false); // across the lunch break
+    expect(withinHours(...mon('09:00', 30), hours, 'L2')).toBe(false); // not at that location in the morning
+    expect(withinHours(...mon('14:00', 30), hours, 'L2')).toBe(true); // afternoon: any location
+    expect(withinHours(at('2027-03-30T09:00'), at('2027-03-30T09:30'), hours, 'L1')).toBe(false); // a Tuesday
+  });
+
+  it('reads hours on the wall clock, on both sides of a DST change', () => {
+    for (const date of ['2027-03-22', '2027-03-29', '2027-10-25', '2027-11-01'])
+      expect(withinHours(at(`${date}T08:30`), at(`${date}T09:00`), hours, 'L1')).toBe(true);
+  });
+
+  it('no hours anywhere: no restriction; the practitioner’s own hours win over the centre’s', () => {
+    expect(withinHours(at('2027-03-28T23:00'), at('2027-03-28T23:30'), [], undefined)).toBe(true);
+    const centre = { openingHours: [{ day: 'mon' as const, opens: '08:00', closes: '17:00' }] };
+    expect(hoursInForce(centre, undefined)).toEqual({ hours: centre.openingHours, slotMinutes: 15, source: 'centre' });
+    expect(hoursInForce(centre, { hours, slotMinutes: 20 }).source).toBe('practitioner');
+  });
+});
+
+describe('overlaps and episodes', () => {
+  it('ranges overlap when each starts before the other ends; touching ends do not', () => {
+    const r = (a: string, b: string) => ({ start: `2027-01-04T${a}:00.000Z`, end: `2027-01-04T${b}:00.000Z` });
+    expect(overlaps(r('09:00', '09:45'), r('09:30', '10:00'))).toBe(true);
+    expect(overlaps(r('09:00', '09:45'), r('08:30', '09:05'))).toBe(true);
+    expect(overlaps(r('09:00', '09:45'), r('09:45', '10:15'))).toBe(false);
+    expect(overlaps(r('09:00', '09:45'), r('08:30', '09:00'))).toBe(false);
+    expect(overlaps(r('09:00', '12:00'), r('10:00', '10:05'))).toBe(true);
+  });
+
+  it('an episode covers its kinds between prescription and expiry, days included', () => {
+    const e = { granted: { 'individual-30': 18 }, prescriptionDate: '2027-01-10', expiresOn: '2027-06-30' };
+    expect(episodeRefusal(e, 'individual-30', '2027-01-10')).toBeUndefined();
+    expect(episodeRefusal(e, 'individual-30', '2027-06-30')).toBeUndefined();
+    expect(episodeRefusal(e, 'individual-30', '2027-07-01')?.code).toBe('episode_expired');
+    expect(episodeRefusal(e, 'individual-30', '2027-01-09')?.code).toBe('episode_not_started');
+    expect(episodeRefusal(e, 'group-60', '2027-02-01')?.code).toBe('not_in_episode');
+    expect(episodeRefusal(e, undefined, '2027-02-01')?.code).toBe('not_in_episode');
+    expect(usedPercent({ granted: { a: 18, b: 2 }, used: { a: 15, b: 1 } })).toBe(80);
+    expect(usedPercent({ granted: { a: 3 }, used: { a: 1 } })).toBe(33.3);
+  });
+
+  it('groups transaction items without splitting one and without exceeding the limit', () => {
+    fc.assert(
+      fc.property(fc.array(fc.integer({ min: 1, max: 49 }), { maxLength: 60 }), (sizes) => {
+        const chunks = chunked(sizes, (n) => n);
+        expect(chunks.flat()).toEqual(sizes);
+        for (const chunk of chunks) expect(chunk.length === 1 || chunk.reduce((a, b) => a + b, 0) <= 98).toBe(true);
+      }),
+    );
+  });
+});
