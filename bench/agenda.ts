@@ -142,6 +142,13 @@ export function printAgenda(r: AgendaResult) {
         },
       ];
     }),
+    {
+      call: 'B. free slots',
+      measure: 'slots returned / slots the rules give (computed by the bench)',
+      value: `${slots.detail.slots}/${slots.detail.expectedSlots}`,
+      target: '(check)',
+      status: slots.detail.slots === slots.detail.expectedSlots ? 'OK' : 'MISMATCH',
+    },
   ]);
 }
 

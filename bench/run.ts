@@ -1,8 +1,9 @@
 /**
- * `npm run bench [-- parts…]`: bundle size, module init time, DynamoDB requests per route and
- * HTTP throughput/latency, the agenda's heavy reads against their raw requests, one table per part, a
- * summary of targets, and .bench/results.json. Parts: bundle, init, requests, http, agenda (default: all). Missing a target is reported, not fatal:
- * the command exits 0 unless the benchmark itself fails. See bench/README.md.
+ * `npm run bench [-- parts…]`: bundle size, module init time, DynamoDB requests per route, HTTP
+ * throughput/latency and the agenda's heavy reads against their raw requests, one table per part, a
+ * summary of targets, and .bench/results.json. Parts: bundle, init, requests, http, agenda (default:
+ * all). Missing a target is reported, not fatal: the command exits 0 unless the benchmark itself fails.
+ * See bench/README.md.
  */
 import type { Target } from './lib';
 import type { Budget } from '#shared/db/budget';

@@ -342,7 +342,7 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Move an appointment: the old time is freed only if the new one is taken, atomically */
+        /** Move an appointment (or it and the following of its series): the old time is freed only if the new one is taken, atomically */
         post: operations["moveAppointment"];
         delete?: never;
         options?: never;
@@ -495,6 +495,23 @@ export interface paths {
         };
         /** The iCalendar (RFC 5545) behind a feed or planning link; 404 once revoked or expired */
         get: operations["getCalendar"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/calendar/{token}/planning.html": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The same link’s upcoming appointments as a page to print; 404 once revoked or expired */
+        get: operations["getPlanning"];
         put?: never;
         post?: never;
         delete?: never;
@@ -4544,6 +4561,12 @@ export interface operations {
                     durationMinutes?: number;
                     locationId?: string;
                     practitionerId?: string;
+                    /**
+                     * @description A series: this occurrence only, or this one and the following
+                     * @default occurrence
+                     * @enum {string}
+                     */
+                    scope?: "occurrence" | "following";
                     /** @description ISO 8601 date-time to the minute; without an offset it is read in the centre’s time zone */
                     start: string;
                     /** @description The version read (optimistic locking) */
@@ -4580,6 +4603,8 @@ export interface operations {
                         /** @description Wall-clock start in the centre’s zone, YYYY-MM-DDTHH:mm */
                         localStart: string;
                         locationId?: string;
+                        /** @description A series moved from this occurrence on: every occurrence moved */
+                        movedAppointmentIds?: string[];
                         notes?: string;
                         patient: {
                             firstName: string;
@@ -5795,6 +5820,80 @@ export interface operations {
                 };
                 content: {
                     "text/calendar": string;
+                };
+            };
+            /** @description Invalid request: the failing fields are listed (also an unexpected query parameter or body) */
+            400: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found (or belongs to another centre) */
+            404: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is larger than 64 KB */
+            413: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unexpected error (quote the request id) */
+            500: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The database is busy (`service_busy`): retry after Retry-After */
+            503: {
+                headers: {
+                    "retry-after": components["headers"]["RetryAfter"];
+                    "x-request-id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    getPlanning: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                token: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/html": string;
                 };
             };
             /** @description Invalid request: the failing fields are listed (also an unexpected query parameter or body) */

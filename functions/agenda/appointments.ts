@@ -1,4 +1,4 @@
-import type { DateTime } from 'luxon';
+import { DateTime } from 'luxon';
 import { centreLookup, membershipLookup } from '#contexts/centres';
 import { patientLookup } from '#contexts/patients';
 import type { Actor } from '#shared/access/actor';
@@ -399,36 +399,107 @@ export async function moveAppointment(
   assertOnGrid(start, 'body.start');
   if (start.toMillis() <= Date.now()) throw inThePast('body.start');
   const duration = input.durationMinutes ?? before.durationMinutes;
-  const end = start.plus({ minutes: duration });
-  await assertAvailable(
-    actor,
-    practitionerId,
-    [{ start, end }],
-    hoursInForce(centre, ownHours).hours,
-    locationId,
-    'body.start',
-  );
-  const after = changed(before, {
-    practitionerId,
-    start: iso(start),
-    end: iso(end),
-    localDate: localDateOf(start),
-    localStart: localStartOf(start),
-    durationMinutes: duration,
-    ...(locationId ? { locationId } : {}),
+
+  // This occurrence, or it and the following ones of its series: each moved by the same number of
+  // days, to the new wall-clock time (a Tuesday 09:00 series moved to Thursday 10:00 stays weekly).
+  const targets = [before];
+  if (input.scope === 'following' && before.seriesId) targets.push(...(await followingOccurrences(actor, before)));
+  const zone = before.timeZone;
+  const shiftDays = start.startOf('day').diff(DateTime.fromISO(before.start, { zone }).startOf('day'), 'days').days;
+  const moves = targets.map((t) => {
+    const moved =
+      t === before
+        ? start
+        : DateTime.fromISO(t.start, { zone })
+            .plus({ days: Math.round(shiftDays) })
+            .set({ hour: start.hour, minute: start.minute });
+    return { from: t, start: moved, end: moved.plus({ minutes: duration }) };
   });
-  await saveAppointment(
-    before,
-    after,
-    [],
+  await assertAvailable(actor, practitionerId, moves, hoursInForce(centre, ownHours).hours, locationId, 'body.start');
+  const audit = (chunk: StoredAppointment[]) =>
     auditPut(actor, origin, {
       action: 'appointment.move',
       patientId: before.patientId,
-      recordIds: [appointmentId],
-      fields: Object.keys(input).filter((f) => f !== 'version'),
+      recordIds: chunk.map((a) => a.appointmentId),
+      fields: Object.keys(input).filter((f) => f !== 'version' && f !== 'scope'),
+    });
+  const pairs = moves.map(({ from, start: s, end }) => ({
+    from,
+    to: changed(from, {
+      practitionerId,
+      start: iso(s),
+      end: iso(end),
+      localDate: localDateOf(s),
+      localStart: localStartOf(s),
+      durationMinutes: duration,
+      ...(locationId ? { locationId } : {}),
     }),
+  }));
+  const chunks = chunked(
+    pairs,
+    (p) => 1 + cellsOf(p.to.start, p.to.end).length + cellsOf(p.from.start, p.from.end).length,
   );
-  return appointmentView(actor, after);
+  if (chunks.length > MAX_SERIES_TRANSACTIONS) throw tooManyOccurrences(MAX_SERIES_OCCURRENCES);
+  const done: typeof pairs = [];
+  try {
+    for (const chunk of chunks) {
+      await saveAppointments(chunk, audit(chunk.map((p) => p.from)));
+      done.push(...chunk);
+    }
+  } catch (error) {
+    // A later occurrence could not move: the earlier ones go back, so a series moves whole or not at all.
+    for (const chunk of chunked(done, (p) => 1 + 2 * cellsOf(p.to.start, p.to.end).length))
+      await saveAppointments(
+        chunk.map((p) => ({ from: p.to, to: changed(p.to, { ...timeOf(p.from) }) })),
+        audit(chunk.map((p) => p.from)),
+      ).catch((undoError: unknown) =>
+        logger.error('A series move could not be undone', {
+          appointmentIds: chunk.map((p) => p.from.appointmentId),
+          undoError,
+        }),
+      );
+    throw error;
+  }
+  const [first] = pairs;
+  return {
+    ...appointmentView(actor, first!.to),
+    ...(pairs.length > 1 ? { movedAppointmentIds: pairs.map((p) => p.to.appointmentId) } : {}),
+  };
+}
+
+const timeOf = (a: StoredAppointment) => ({
+  practitionerId: a.practitionerId,
+  start: a.start,
+  end: a.end,
+  localDate: a.localDate,
+  localStart: a.localStart,
+  durationMinutes: a.durationMinutes,
+  ...(a.locationId ? { locationId: a.locationId } : {}),
+});
+
+/** The open occurrences of the appointment's series after it (one Query of the patient's appointments). */
+async function followingOccurrences(actor: Actor, a: StoredAppointment) {
+  const page = await patientAppointmentsPage(actor.centreId, a.patientId, 'upcoming', a.start, 200);
+  return page.items
+    .map(appointmentFromItem)
+    .filter((o) => o.seriesId === a.seriesId && o.appointmentId !== a.appointmentId && isOpen(o) && o.start > a.start);
+}
+
+/** Several appointments' new states in one transaction, each if still the version read. */
+async function saveAppointments(pairs: { from: StoredAppointment; to: StoredAppointment }[], audit: TransactItem) {
+  const items = pairs.flatMap(({ from, to }) => [
+    appointmentPut(to, from.version),
+    ...cellChanges(from.centreId, from.appointmentId, from, to),
+  ]);
+  try {
+    await transactWrite([...items, audit]);
+  } catch (error) {
+    const failed = transactionConditionFailed(error);
+    const puts = new Set(items.flatMap((item, index) => (item.Put?.Item?.entity === 'Appointment' ? [index] : [])));
+    if (failed.some((index) => puts.has(index))) throw staleVersion(pairs[0]!.from.version);
+    if (failed.length) throw slotTaken();
+    throw error;
+  }
 }
 
 export async function updateAppointment(
@@ -483,12 +554,7 @@ export async function cancelAppointment(
   const before = await visibleAppointment(actor, appointmentId);
   assertMovable(before, input.version);
   const targets = [before];
-  if (input.scope === 'following' && before.seriesId) {
-    const page = await patientAppointmentsPage(actor.centreId, before.patientId, 'upcoming', before.start, 200);
-    for (const other of page.items.map(appointmentFromItem))
-      if (other.seriesId === before.seriesId && other.appointmentId !== appointmentId && isOpen(other))
-        targets.push(other);
-  }
+  if (input.scope === 'following' && before.seriesId) targets.push(...(await followingOccurrences(actor, before)));
   const cancellation = { by: actor.userId, at: new Date().toISOString(), reason: input.reason };
   const cancelled: string[] = [];
   for (const chunk of chunked(targets, (a) => 1 + cellsOf(a.start, a.end).length)) {

@@ -22,7 +22,7 @@ import {
   onlineBookingLookup,
   practitionerAppointments,
 } from './repository';
-import { assertLocations, hoursInForce, overlaps } from './rules';
+import { assertLocations, freeSlotsOf, hoursInForce } from './rules';
 import {
   type AppointmentType,
   type CentreEvent,
@@ -33,7 +33,7 @@ import {
   type hoursInputSchema,
   type onlineBookingInputSchema,
 } from './schemas';
-import { atLocal, dayBounds, instantOf, iso, localDateOf, localStartOf, weekdayOf } from './time';
+import { dayBounds, instantOf, iso } from './time';
 import type * as z from 'zod';
 
 /**
@@ -269,28 +269,18 @@ export async function listFreeSlots(
   );
   const { hours, slotMinutes } = hoursInForce(centre, own);
   const country = centre.address?.country ?? 'BE';
-  const now = new Date().toISOString();
-  const slots: { start: string; end: string; localStart: string; locationId?: string }[] = [];
-  let day = DateTime.fromISO(query.from, { zone });
-  for (let d = 0; d < query.days; d++, day = day.plus({ days: 1 })) {
-    const date = localDateOf(day);
-    if (isPublicHoliday(country, date)) continue;
-    const weekday = weekdayOf(day);
-    for (const h of hours) {
-      if (h.day !== weekday) continue;
-      if ('locationId' in h && query.locationId && h.locationId && h.locationId !== query.locationId) continue;
-      const opens = atLocal(date, h.opens, zone);
-      const closes = atLocal(date, h.closes, zone);
-      if (!opens || !closes) continue;
-      for (let s = opens; s.plus({ minutes: type.durationMinutes }) <= closes; s = s.plus({ minutes: slotMinutes })) {
-        const slot = { start: iso(s), end: iso(s.plus({ minutes: type.durationMinutes })) };
-        if (slot.start <= now) continue;
-        if (busy.some((b) => overlaps(b, slot))) continue;
-        const locationId = 'locationId' in h ? h.locationId : undefined;
-        slots.push({ ...slot, localStart: localStartOf(s), ...(locationId ? { locationId } : {}) });
-      }
-    }
-  }
-  slots.sort((a, b) => (a.start < b.start ? -1 : a.start > b.start ? 1 : 0));
+  const slots = freeSlotsOf({
+    from: query.from,
+    days: query.days,
+    zone,
+    hours: hours.filter(
+      (h) => !query.locationId || !('locationId' in h) || !h.locationId || h.locationId === query.locationId,
+    ),
+    slotMinutes,
+    durationMinutes: type.durationMinutes,
+    busy,
+    now: Date.now(),
+    isHoliday: (date) => isPublicHoliday(country, date),
+  });
   return { practitionerId, timeZone: zone, durationMinutes: type.durationMinutes, slots };
 }

@@ -27,6 +27,7 @@ import {
   createCalendarFeed,
   createPlanningLink,
   getCalendar,
+  getPlanning,
   listCalendarFeeds,
   revokeCalendarFeed,
 } from './sharing';
@@ -82,5 +83,6 @@ export const handler = createHttpHandler(
     createPlanningLink: ({ principal, params, headers, origin }) =>
       createPlanningLink(principal, params.patientId, apiBaseUrl(headers), origin),
     getCalendar: ({ params, origin }) => getCalendar(params.token, origin),
+    getPlanning: ({ params, origin }) => getPlanning(params.token, origin),
   },
 );

@@ -27,6 +27,7 @@ import {
   hoursInputSchema,
   hoursSchema,
   moveAppointmentSchema,
+  moveResultSchema,
   newCalendarLinkSchema,
   onlineBookingInputSchema,
   onlineBookingSchema,
@@ -38,6 +39,7 @@ const practitionerParams = z.strictObject({ practitionerId: ulidSchema });
 const appointmentParams = z.strictObject({ appointmentId: ulidSchema });
 const patientParams = z.strictObject({ patientId: ulidSchema });
 const page = z.strictObject(pageQuery);
+const calendarToken = z.strictObject({ token: z.string().regex(/^[A-Za-z0-9_-]{43}$/, 'must be a calendar token') });
 
 const notYourAgenda = 'Not an agenda the caller may act in (`not_your_agenda`)';
 const slotTaken =
@@ -196,11 +198,14 @@ export const agendaRoutes = defineRoutes([
     method: 'POST',
     path: '/appointments/{appointmentId}/move',
     auth: 'staff',
-    summary: 'Move an appointment: the old time is freed only if the new one is taken, atomically',
-    budget: { GetItem: 1, BatchGetItem: 1, Query: 1, TransactWriteItems: 1 },
+    summary:
+      'Move an appointment (or it and the following of its series): the old time is freed only if the new one is taken, atomically',
+    // One transaction for one appointment; a series: ≤ 6, and as many to move them back if a later
+    // occurrence's new time is taken (a series moves whole or not at all).
+    budget: { GetItem: 1, BatchGetItem: 1, Query: 2, TransactWriteItems: 11 },
     params: appointmentParams,
     body: moveAppointmentSchema,
-    response: appointmentSchema,
+    response: moveResultSchema,
     errors: { 403: notYourAgenda, 409: slotTaken, 422: bookingRules },
   },
   {
@@ -407,10 +412,27 @@ export const agendaRoutes = defineRoutes([
     path: '/calendar/{token}/calendar.ics',
     auth: 'public',
     summary: 'The iCalendar (RFC 5545) behind a feed or planning link; 404 once revoked or expired',
-    budget: { GetItem: 1, BatchGetItem: 1, Query: 2, PutItem: 1 },
-    params: z.strictObject({ token: z.string().regex(/^[A-Za-z0-9_-]{43}$/, 'must be a calendar token') }),
+    // A feed covers 30 days back and 180 ahead: a busy agenda is more than one 1 MB Query page.
+    budget: { GetItem: 1, BatchGetItem: 1, Query: 4, PutItem: 1 },
+    params: calendarToken,
     response: z.string(),
     produces: 'text/calendar; charset=utf-8',
     headers: { 'cache-control': 'private, max-age=300' },
+  },
+  {
+    operationId: 'getPlanning',
+    method: 'GET',
+    path: '/calendar/{token}/planning.html',
+    auth: 'public',
+    summary: 'The same link’s upcoming appointments as a page to print; 404 once revoked or expired',
+    budget: { GetItem: 1, BatchGetItem: 1, Query: 4, PutItem: 1 },
+    params: calendarToken,
+    response: z.string(),
+    produces: 'text/html; charset=utf-8',
+    headers: {
+      'cache-control': 'private, no-store',
+      'content-security-policy': "default-src 'none'; style-src 'unsafe-inline'",
+      'x-robots-tag': 'noindex',
+    },
   },
 ]);

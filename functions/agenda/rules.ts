@@ -1,9 +1,9 @@
-import type { DateTime } from 'luxon';
+import { DateTime } from 'luxon';
 import type { Centre } from '#contexts/centres';
 import { ruleViolation, validationError } from '#shared/errors';
 import type { StoredEpisode, StoredHours } from './repository';
 import type { Hours } from './schemas';
-import { localDateOf, weekdayOf } from './time';
+import { atLocal, localDateOf, localStartOf, weekdayOf } from './time';
 
 /** The rules of the agenda that need no database: hours, overlaps, locations, care episodes. */
 
@@ -77,3 +77,80 @@ export const tooManyOccurrences = (max: number) =>
   validationError(`A series has at most ${max} occurrences`, [
     { field: 'body.recurrence', message: `at most ${max} occurrences` },
   ]);
+
+export interface FreeSlot {
+  start: string;
+  end: string;
+  localStart: string;
+  locationId?: string;
+}
+
+const MINUTE = 60_000;
+const minutesOf = (hhmm: string) => Number(hhmm.slice(0, 2)) * 60 + Number(hhmm.slice(3, 5));
+const hhmm = (minutes: number) =>
+  `${String(Math.floor(minutes / 60)).padStart(2, '0')}:${String(minutes % 60).padStart(2, '0')}`;
+
+/**
+ * The free slots of a practitioner: on each local day (public holidays skipped), in each opening
+ * interval of its weekday, every `slotMinutes` from the opening on the wall clock, a slot of
+ * `durationMinutes` that ends by the closing, starts after `now` and overlaps nothing busy. Time
+ * zones are consulted twice per interval (its opening and closing instants); inside an interval
+ * the grid steps in milliseconds, which is the wall clock unless the clocks change inside it (an
+ * interval across 02:00–03:00 on a DST night), where it steps on the wall clock with luxon.
+ */
+export function freeSlotsOf(input: {
+  from: string;
+  days: number;
+  zone: string;
+  hours: Hours['hours'];
+  slotMinutes: number;
+  durationMinutes: number;
+  busy: { start: string; end: string }[];
+  now: number;
+  isHoliday: (localDate: string) => boolean;
+}): FreeSlot[] {
+  const busy = input.busy.map((b) => [Date.parse(b.start), Date.parse(b.end)] as const);
+  const free = (start: number, end: number) => {
+    for (const [from, to] of busy) if (from < end && start < to) return false;
+    return true;
+  };
+  const found: (FreeSlot & { at: number })[] = [];
+  const step = input.slotMinutes * MINUTE;
+  const length = input.durationMinutes * MINUTE;
+  let day = DateTime.fromISO(input.from, { zone: input.zone });
+  for (let d = 0; d < input.days; d++, day = day.plus({ days: 1 })) {
+    const date = localDateOf(day);
+    if (input.isHoliday(date)) continue;
+    const weekday = weekdayOf(day);
+    for (const h of input.hours) {
+      if (h.day !== weekday) continue;
+      const opens = atLocal(date, h.opens, input.zone);
+      const closes = atLocal(date, h.closes, input.zone);
+      if (!opens || !closes) continue;
+      const [o, c] = [opens.toMillis(), closes.toMillis()];
+      const location = h.locationId ? { locationId: h.locationId } : {};
+      const add = (start: number, localStart: string) => {
+        if (start > input.now && free(start, start + length))
+          found.push({
+            at: start,
+            start: new Date(start).toISOString(),
+            end: new Date(start + length).toISOString(),
+            localStart,
+            ...location,
+          });
+      };
+      if (c - o === (minutesOf(h.closes) - minutesOf(h.opens)) * MINUTE) {
+        for (let k = 0, start = o; start + length <= c; k++, start += step)
+          add(start, `${date}T${hhmm(minutesOf(h.opens) + k * input.slotMinutes)}`);
+      } else {
+        for (
+          let s = opens;
+          s.plus({ minutes: input.durationMinutes }) <= closes;
+          s = s.plus({ minutes: input.slotMinutes })
+        )
+          add(s.toMillis(), localStartOf(s));
+      }
+    }
+  }
+  return found.sort((a, b) => a.at - b.at).map(({ at, ...slot }) => slot);
+}

@@ -197,6 +197,7 @@ export const moveAppointmentSchema = z.strictObject({
   durationMinutes: durationSchema.optional(),
   practitionerId: ulidSchema.optional(),
   locationId: ulidSchema.optional(),
+  scope: scopeField,
 });
 export type MoveAppointmentInput = z.infer<typeof moveAppointmentSchema>;
 
@@ -259,6 +260,12 @@ export const bookingSchema = appointmentSchema.extend({
     .optional()
     .describe('A series: every occurrence booked, the first one being this appointment'),
   alerts: z.array(z.string()).optional(),
+});
+export const moveResultSchema = appointmentSchema.extend({
+  movedAppointmentIds: z
+    .array(ulidSchema)
+    .optional()
+    .describe('A series moved from this occurrence on: every occurrence moved'),
 });
 export const cancellationSchema = appointmentSchema.extend({
   cancelledAppointmentIds: z.array(ulidSchema).describe('Every occurrence cancelled by this call'),

@@ -183,6 +183,51 @@ function entryOf(a: StoredAppointment, centre: Centre, withPatient: boolean): Ca
 
 /** The calendar behind a link's token (public: the token is the credential). 404 once revoked or expired. */
 export async function getCalendar(token: string, origin: Origin) {
+  const { link, centre, appointments } = await linkedAppointments(token, origin);
+  return renderCalendar({
+    name: link.kind === 'practitioner' ? `Centrum — ${centre.name}` : `${centre.name} — rendez-vous`,
+    timeZone: centre.timeZone,
+    entries: appointments.map((a) => entryOf(a, centre, link.kind === 'patient')),
+  });
+}
+
+const escapeHtml = (text: string) =>
+  text.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
+
+/**
+ * The same appointments as a page to print or read in a browser: upcoming ones, in the centre's
+ * zone and language (dates formatted with Intl at request time), cancelled ones marked.
+ */
+export async function getPlanning(token: string, origin: Origin) {
+  const { link, centre, appointments } = await linkedAppointments(token, origin);
+  const now = new Date().toISOString();
+  const format = new Intl.DateTimeFormat(centre.locale, {
+    dateStyle: 'full',
+    timeStyle: 'short',
+    timeZone: centre.timeZone,
+  });
+  const rows = appointments
+    .filter((a) => a.end > now)
+    .map((a) => {
+      const entry = entryOf(a, centre, link.kind === 'patient');
+      const cancelled = entry.status === 'cancelled';
+      return `<tr${cancelled ? ' class="cancelled"' : ''}><td>${escapeHtml(format.format(new Date(a.start)))}</td><td>${a.durationMinutes}′</td><td>${escapeHtml(a.typeName)}</td><td>${escapeHtml(entry.location ?? '')}</td><td>${cancelled ? '✕' : ''}</td></tr>`;
+    })
+    .join('\n');
+  const title = escapeHtml(`${centre.name} — ${link.kind === 'patient' ? 'rendez-vous' : 'agenda'}`);
+  return `<!doctype html>
+<html lang="${escapeHtml(centre.locale.slice(0, 2))}"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
+<meta name="robots" content="noindex"><title>${title}</title>
+<style>body{font-family:system-ui,sans-serif;margin:2rem}table{border-collapse:collapse}td{padding:.3rem .8rem;border-bottom:1px solid #ddd}.cancelled{text-decoration:line-through;color:#888}</style>
+</head><body><h1>${title}</h1>
+<table>
+${rows}
+</table>
+</body></html>
+`;
+}
+
+async function linkedAppointments(token: string, origin: Origin) {
   const link = await findCalendarLinkByToken(hashToken(token));
   if (!link || (link.expiresAt && link.expiresAt <= new Date().toISOString())) throw notFound('calendar');
   const [centre] = await batchLookup(centreLookup(link.centreId));
@@ -214,9 +259,5 @@ export async function getCalendar(token: string, origin: Origin) {
     appointments = page.items.map(appointmentFromItem);
     await recordRead(reader, origin, { action: 'calendar.read', patientId: link.ownerId, recordIds: [link.linkId] });
   }
-  return renderCalendar({
-    name: link.kind === 'practitioner' ? `Centrum — ${centre.name}` : `${centre.name} — rendez-vous`,
-    timeZone: centre.timeZone,
-    entries: appointments.map((a) => entryOf(a, centre, link.kind === 'patient')),
-  });
+  return { link, centre, appointments };
 }

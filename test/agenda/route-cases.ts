@@ -1,6 +1,6 @@
 import { createCentreEvent } from '#functions/agenda/availability';
 import type { agendaRoutes } from '#functions/agenda/routes';
-import { createCalendarFeed } from '#functions/agenda/sharing';
+import { createCalendarFeed, createPlanningLink } from '#functions/agenda/sharing';
 import { type CasesOf, everyone, managersOnly, matrixWorld as world, roles, staffOnly } from '../support/matrix-world';
 import { origin } from '../support/world';
 import { book, freshSlot, mondayAhead, newEpisode, newType } from './fixtures';
@@ -248,6 +248,18 @@ export const agendaCases: CasesOf<typeof agendaRoutes> = {
         origin,
       );
       return { method: 'GET', url: new URL(feed.url).pathname };
+    },
+    expect: everyone(200),
+  },
+  getPlanning: {
+    request: async () => {
+      const link = await createPlanningLink(
+        world().centre.practitioner.actor,
+        world().centre.patientId,
+        'http://localhost',
+        origin,
+      );
+      return { method: 'GET', url: new URL(link.url).pathname.replace('calendar.ics', 'planning.html') };
     },
     expect: everyone(200),
   },

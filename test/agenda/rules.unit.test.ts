@@ -3,7 +3,7 @@ import { DateTime } from 'luxon';
 import { describe, expect, it } from 'vitest';
 import { chunked } from '#functions/agenda/appointments';
 import { cellChanges } from '#functions/agenda/repository';
-import { episodeRefusal, hoursInForce, overlaps, usedPercent, withinHours } from '#functions/agenda/rules';
+import { episodeRefusal, freeSlotsOf, hoursInForce, overlaps, usedPercent, withinHours } from '#functions/agenda/rules';
 import { cellsOf, dayBounds, instantOf } from '#functions/agenda/time';
 
 /** The agenda's rules that need no database: time, cells, hours, overlaps, episodes. */
@@ -157,5 +157,88 @@ describe('overlaps and episodes', () => {
         for (const chunk of chunks) expect(chunk.length === 1 || chunk.reduce((a, b) => a + b, 0) <= 98).toBe(true);
       }),
     );
+  });
+});
+
+describe('free slots', () => {
+  /** The rule written plainly: every candidate stepped on the wall clock with luxon. */
+  function reference(input: Parameters<typeof freeSlotsOf>[0]) {
+    const out: { start: string; localStart: string }[] = [];
+    for (let d = 0; d < input.days; d++) {
+      const day = DateTime.fromISO(input.from, { zone: input.zone }).plus({ days: d });
+      const date = day.toFormat('yyyy-MM-dd');
+      if (input.isHoliday(date)) continue;
+      for (const h of input.hours) {
+        if (h.day !== ['mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun'][day.weekday - 1]) continue;
+        const closes = DateTime.fromISO(`${date}T${h.closes}`, { zone: input.zone });
+        for (
+          let s = DateTime.fromISO(`${date}T${h.opens}`, { zone: input.zone });
+          ;
+          s = s.plus({ minutes: input.slotMinutes })
+        ) {
+          const e = s.plus({ minutes: input.durationMinutes });
+          if (e > closes) break;
+          const slot = { start: s.toUTC().toISO()!, end: e.toUTC().toISO()! };
+          if (s.toMillis() > input.now && !input.busy.some((b) => overlaps(b, slot)))
+            out.push({ start: slot.start, localStart: s.toFormat("yyyy-MM-dd'T'HH:mm") });
+        }
+      }
+    }
+    return out.sort((a, b) => (a.start < b.start ? -1 : 1));
+  }
+  const time = fc
+    .integer({ min: 6 * 12, max: 20 * 12 })
+    .map((n) => `${String(Math.floor(n / 12)).padStart(2, '0')}:${String((n % 12) * 5).padStart(2, '0')}`);
+
+  it('gives exactly the slots of the rule stepped on the wall clock, across DST weeks', () => {
+    fc.assert(
+      fc.property(
+        fc.constantFrom('2027-03-22', '2027-10-25', '2027-06-07', '2028-03-20'),
+        fc.array(
+          fc
+            .tuple(fc.constantFrom('mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun' as const), time, time)
+            .filter(([, a, b]) => a < b),
+          { maxLength: 6 },
+        ),
+        fc.constantFrom(5, 10, 15, 30),
+        fc.constantFrom(15, 30, 45, 60),
+        fc.array(fc.tuple(fc.integer({ min: 0, max: 14 * 288 }), fc.integer({ min: 1, max: 24 })), { maxLength: 20 }),
+        (from, intervals, slotMinutes, durationMinutes, busyCells) => {
+          const base = Date.parse(`${from}T00:00:00Z`) - 3_600_000;
+          const input = {
+            from,
+            days: 14,
+            zone: ZONE,
+            hours: intervals.map(([day, opens, closes]) => ({ day, opens, closes })),
+            slotMinutes,
+            durationMinutes,
+            busy: busyCells.map(([cell, n]) => ({
+              start: new Date(base + cell * 300_000).toISOString(),
+              end: new Date(base + (cell + n) * 300_000).toISOString(),
+            })),
+            now: base + 36 * 3_600_000,
+            isHoliday: (date: string) => date.endsWith('-26'),
+          };
+          const fast = freeSlotsOf(input).map(({ start, localStart }) => ({ start, localStart }));
+          expect(fast).toEqual(reference(input));
+        },
+      ),
+      { numRuns: 150 },
+    );
+  });
+
+  it('an interval across the hour the clocks skip keeps the wall-clock grid', () => {
+    const slots = freeSlotsOf({
+      from: '2027-03-28',
+      days: 1,
+      zone: ZONE,
+      hours: [{ day: 'sun', opens: '01:00', closes: '04:00' }],
+      slotMinutes: 30,
+      durationMinutes: 30,
+      busy: [],
+      now: 0,
+      isHoliday: () => false,
+    });
+    expect(slots.map((s) => s.localStart.slice(11))).toEqual(['01:00', '01:30', '03:00', '03:30']);
   });
 });

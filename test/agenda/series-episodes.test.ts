@@ -130,6 +130,63 @@ describe('weekly series', () => {
     expect(blocker.status).toBe('booked');
   });
 
+  it('moves this and the following occurrences to a new day and time, whole or not at all', async () => {
+    const tuesday = DateTime.fromISO(`${mondayAhead(20)}T09:00`, { zone: ZONE }).plus({ days: 1 });
+    const local = (t: DateTime) => t.toFormat("yyyy-MM-dd'T'HH:mm");
+    const series = await book(w.practitioner.actor, {
+      ...base(),
+      start: local(tuesday),
+      recurrence: { everyWeeks: 1, count: 4 },
+    });
+    const second = series.occurrences![1];
+    const thursdayTen = (weeks: number) => tuesday.plus({ weeks, days: 2 }).set({ hour: 10 });
+
+    // Blocked: the fourth occurrence's new time is taken, so nothing moves.
+    const blocker = await book(w.practitioner.actor, { ...base(), start: local(thursdayTen(3)) });
+    const refused = await call('POST', `/appointments/${second!.appointmentId}/move`, {
+      token: w.secretary.token,
+      body: { version: 1, start: local(thursdayTen(1)), scope: 'following' },
+    });
+    expect(refused.status).toBe(409);
+    const unchanged = await practitionerAppointments(
+      w.centreId,
+      w.practitioner.userId,
+      series.start,
+      tuesday.plus({ weeks: 4 }).toUTC().toISO()!,
+    );
+    expect(unchanged.filter((a) => a.seriesId === series.seriesId).map((a) => a.localStart)).toEqual(
+      [0, 1, 2, 3].map((i) => local(tuesday.plus({ weeks: i }))),
+    );
+
+    await cancelAppointment(
+      w.practitioner.actor,
+      blocker.appointmentId,
+      { version: 1, reason: 'x', scope: 'occurrence' },
+      origin,
+    );
+    const moved = await call('POST', `/appointments/${second!.appointmentId}/move`, {
+      token: w.secretary.token,
+      body: { version: 1, start: local(thursdayTen(1)), scope: 'following' },
+    });
+    expect(moved.status, moved.text).toBe(200);
+    expect(moved.body.movedAppointmentIds).toHaveLength(3);
+    const now = await practitionerAppointments(
+      w.centreId,
+      w.practitioner.userId,
+      series.start,
+      thursdayTen(4).toUTC().toISO()!,
+    );
+    expect(now.filter((a) => a.seriesId === series.seriesId).map((a) => a.localStart)).toEqual([
+      local(tuesday),
+      local(thursdayTen(1)),
+      local(thursdayTen(2)),
+      local(thursdayTen(3)),
+    ]);
+    // The Tuesdays left are free again.
+    const freed = await book(w.practitioner.actor, { ...base(), start: local(tuesday.plus({ weeks: 3 })) });
+    expect(freed.status).toBe('booked');
+  });
+
   it('refuses an occurrence in the hour the clocks skip, and more than 52 occurrences', async () => {
     const skipped = await call('POST', '/appointments', {
       token: w.practitioner.token,

@@ -172,6 +172,13 @@ describe('sharing', () => {
     expect(events[0]!.summary).toContain('Views centre');
     const trail = await get(`/patients/${w.otherPatientId}/audit?limit=3`, w.manager.token);
     expect(trail.body.items[0]).toMatchObject({ action: 'calendar.read', patientId: w.otherPatientId });
+    const page = await get(new URL(link.body.url).pathname.replace('calendar.ics', 'planning.html'));
+    expect(page.status).toBe(200);
+    expect(page.headers['content-type']).toBe('text/html; charset=utf-8');
+    expect(page.headers['content-security-policy']).toBe("default-src 'none'; style-src 'unsafe-inline'");
+    expect(page.text.match(/<tr>/g)).toHaveLength(2);
+    expect(page.text).toContain('Séance individuelle 30′');
+    expect(page.text).toMatch(/09:00/);
     const foreign = await call('POST', `/agenda/patients/${w.otherPatientId}/planning-links`, {
       token: w.practitioner.token,
     });
