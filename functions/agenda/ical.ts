@@ -39,32 +39,45 @@ const STATUS: Readonly<Record<CalendarEntry['status'], ICalEventStatus>> = {
 };
 
 const MINUTE = 60_000;
-const DAY = 1_440 * MINUTE;
+/** Scan step of `transitions`. */
+const STEP = 3 * 1_440 * MINUTE;
 
 /** An RFC 5545 UTC offset from minutes: `+0100`, `-0330` (`+HHMMSS` for a local mean time). */
 function utcOffset(minutes: number): string {
   const seconds = Math.round(Math.abs(minutes) * 60);
-  const [h, m, s] = [seconds / 3600, (seconds / 60) % 60, seconds % 60].map((n) => String(Math.floor(n)).padStart(2, '0'));
+  const [h, m, s] = [seconds / 3600, (seconds / 60) % 60, seconds % 60].map((n) =>
+    String(Math.floor(n)).padStart(2, '0'),
+  );
   return `${minutes < 0 ? '-' : '+'}${h}${m}${s === '00' ? '' : s}`;
 }
 
-/** `CET`, `EDT`, … where English has an abbreviation for the zone, else `GMT+9`-style. */
-function abbreviation(zone: IANAZone, at: number): string {
-  const names = ['en-GB', 'en-US'].map((locale) => zone.offsetName(at, { format: 'short', locale }) ?? '');
-  return names.find((name) => !/^GMT[+-]/.test(name)) ?? names[0] ?? '';
+/**
+ * The zone's abbreviation at an instant — `CET`, `EDT`, … where British or American English has
+ * one, else `GMT+9`-style — as a function (an Intl formatter is costly to create, cheap to reuse).
+ */
+function abbreviations(zone: string): (at: number) => string {
+  const formats = ['en-GB', 'en-US'].map(
+    (locale) => new Intl.DateTimeFormat(locale, { timeZone: zone, timeZoneName: 'short' }),
+  );
+  return (at) => {
+    const names = formats.map((format) => format.formatToParts(at).find((part) => part.type === 'timeZoneName')?.value);
+    return names.find((name) => name && !/^GMT[+-]/.test(name)) ?? names[0] ?? '';
+  };
 }
 
 /**
- * The instants (epoch ms, to the minute) in [from, to) at which `zone`'s UTC offset changes: a
- * day-by-day scan, then a bisection inside each day whose two ends have different offsets.
+ * The instants (epoch ms, to the minute) in [from, to) at which `zone`'s UTC offset changes: a scan
+ * in 3-day steps, then a bisection inside each step whose two ends have different offsets. (From
+ * 1970 to 2040 no zone changes offset twice within 6 days — the closest changes are a week apart,
+ * Brazil, October 2000 — so no step holds two changes that cancel out.)
  */
 function transitions(zone: IANAZone, from: number, to: number): number[] {
   const found: number[] = [];
   let offset = zone.offset(from);
-  for (let day = from; day < to; day += DAY) {
-    const next = zone.offset(day + DAY);
+  for (let step = from; step < to; step += STEP) {
+    const next = zone.offset(step + STEP);
     if (next !== offset) {
-      let [before, after] = [day, day + DAY];
+      let [before, after] = [step, step + STEP];
       while (after - before > MINUTE) {
         const middle = before + Math.floor((after - before) / 2 / MINUTE) * MINUTE;
         if (zone.offset(middle) === offset) before = middle;
@@ -93,12 +106,13 @@ function vtimezone(name: string, from: number, to: number): string {
   const cached = generated.get(key);
   if (cached) return cached;
   const zone = IANAZone.create(name);
+  const abbreviation = abbreviations(name);
   const lines = ['BEGIN:VTIMEZONE', `TZID:${name}`];
   const observance = (at: number, offsetFrom: number) => {
     const kind = DateTime.fromMillis(at, { zone }).isInDST ? 'DAYLIGHT' : 'STANDARD';
     const wallClock = DateTime.fromMillis(at + offsetFrom * MINUTE, { zone: 'utc' }).toFormat("yyyyMMdd'T'HHmmss");
     lines.push(`BEGIN:${kind}`, `DTSTART:${wallClock}`, `TZOFFSETFROM:${utcOffset(offsetFrom)}`);
-    lines.push(`TZOFFSETTO:${utcOffset(zone.offset(at))}`, `TZNAME:${abbreviation(zone, at)}`, `END:${kind}`);
+    lines.push(`TZOFFSETTO:${utcOffset(zone.offset(at))}`, `TZNAME:${abbreviation(at)}`, `END:${kind}`);
   };
   observance(from, zone.offset(from));
   for (const at of transitions(zone, from, to)) observance(at, zone.offset(at - MINUTE));

@@ -1,4 +1,5 @@
 import ICAL from 'ical.js';
+import { DateTime } from 'luxon';
 import { afterEach, describe, expect, it } from 'vitest';
 import { type CalendarEntry, renderCalendar } from '#functions/agenda/ical';
 
@@ -60,6 +61,27 @@ function event(events: Map<string, ICAL.Component>, uid: string): ICAL.Component
   const found = events.get(`${uid}@centrum`);
   if (!found) throw new Error(`no event ${uid}@centrum`);
   return found;
+}
+
+/** Every entry's DTSTART and DTEND, resolved by ical.js through the feed's VTIMEZONE, are its instants. */
+function expectInstants(text: string, entries: CalendarEntry[]) {
+  const { events } = parse(text);
+  const resolved = entries.map((e) => {
+    const vevent = event(events, e.uid);
+    return [e.uid, time(vevent, 'dtstart').toJSDate().toISOString(), time(vevent, 'dtend').toJSDate().toISOString()];
+  });
+  expect(resolved).toEqual(entries.map((e) => [e.uid, e.start, e.end]));
+}
+
+/** The VTIMEZONE's observances as `KIND DTSTART TZOFFSETFROM>TZOFFSETTO TZNAME`. */
+function observances(text: string): string[] {
+  const vtimezone = parse(text).calendar.getFirstSubcomponent('vtimezone');
+  return (vtimezone?.getAllSubcomponents() ?? []).map((o) => {
+    const [start, from, to, name] = ['dtstart', 'tzoffsetfrom', 'tzoffsetto', 'tzname'].map((p) =>
+      String(o.getFirstPropertyValue(p)),
+    );
+    return `${o.name.toUpperCase()} ${start} ${from}>${to} ${name}`;
+  });
 }
 
 describe('renderCalendar', () => {
@@ -180,5 +202,105 @@ describe('renderCalendar', () => {
         entries: [entry('x', '2026-05-04T07:00:00.000Z', '2026-05-04T08:00:00.000Z')],
       }),
     ).toThrow('No VTIMEZONE for time zone "Europe/Atlantis"');
+    expect(() => renderCalendar({ name: 'Agenda', timeZone: 'Europe/Atlantis', entries: [] })).toThrow(
+      'No VTIMEZONE for time zone "Europe/Atlantis"',
+    );
+  });
+
+  it('writes one observance per offset change, from a year before the first entry to a year after the last', () => {
+    const text = renderCalendar({ name: 'Agenda', timeZone: ZONE, entries: acrossDst });
+
+    expect(observances(text)).toEqual([
+      'STANDARD 2025-01-01T01:00:00 +01:00>+01:00 CET', // the offset at the start of the span
+      'DAYLIGHT 2025-03-30T02:00:00 +01:00>+02:00 CEST',
+      'STANDARD 2025-10-26T03:00:00 +02:00>+01:00 CET',
+      'DAYLIGHT 2026-03-29T02:00:00 +01:00>+02:00 CEST',
+      'STANDARD 2026-10-25T03:00:00 +02:00>+01:00 CET',
+      'DAYLIGHT 2027-03-28T02:00:00 +01:00>+02:00 CEST',
+      'STANDARD 2027-10-31T03:00:00 +02:00>+01:00 CET',
+    ]);
+    expect(text).not.toContain('RRULE');
+  });
+
+  it('resolves Brussels times just before and just after both 2026 changes, at 02:00 and 03:00 local', () => {
+    const entries = [
+      entry('spring-before', '2026-03-29T00:30:00.000Z', '2026-03-29T00:59:00.000Z'), // 01:30–01:59 CET
+      entry('spring-across', '2026-03-29T00:45:00.000Z', '2026-03-29T01:15:00.000Z'), // 01:45 CET – 03:15 CEST
+      entry('spring-after', '2026-03-29T01:00:00.000Z', '2026-03-29T01:30:00.000Z'), // 03:00–03:30 CEST
+      entry('autumn-before', '2026-10-24T23:30:00.000Z', '2026-10-24T23:59:00.000Z'), // 01:30–01:59 CEST
+      entry('autumn-after', '2026-10-25T02:00:00.000Z', '2026-10-25T02:30:00.000Z'), // 03:00–03:30 CET
+    ];
+    const text = renderCalendar({ name: 'Agenda', timeZone: ZONE, entries });
+
+    expect(text).toContain('DTSTART;TZID=Europe/Brussels:20260329T013000\r\n');
+    expect(text).toContain('DTSTART;TZID=Europe/Brussels:20260329T030000\r\n');
+    expect(text).toContain('DTSTART;TZID=Europe/Brussels:20261025T013000\r\n');
+    expect(text).toContain('DTSTART;TZID=Europe/Brussels:20261025T030000\r\n');
+    expectInstants(text, entries);
+  });
+
+  it('covers every year the entries span: 2026 and 2027 resolve alike', () => {
+    const entries = [
+      entry('2026-summer', '2026-05-04T07:00:00.000Z', '2026-05-04T08:00:00.000Z'), // 09:00 CEST
+      entry('2027-spring-day', '2027-03-28T07:00:00.000Z', '2027-03-28T08:00:00.000Z'), // 09:00 CEST
+      entry('2027-winter-eve', '2027-03-27T08:00:00.000Z', '2027-03-27T09:00:00.000Z'), // 09:00 CET
+      entry('2027-autumn', '2027-11-02T08:00:00.000Z', '2027-11-02T09:00:00.000Z'), // 09:00 CET
+      entry('2027-december', '2027-12-31T22:30:00.000Z', '2027-12-31T23:30:00.000Z'), // 23:30–00:30 CET
+    ];
+    const text = renderCalendar({ name: 'Agenda', timeZone: ZONE, entries });
+
+    expect(text).toContain('DTSTART;TZID=Europe/Brussels:20271231T233000\r\n');
+    expect(text).toContain('DTEND;TZID=Europe/Brussels:20280101T003000\r\n');
+    expect(observances(text)).toContain('DAYLIGHT 2028-03-26T02:00:00 +01:00>+02:00 CEST'); // a year after
+    expectInstants(text, entries);
+  });
+
+  it('defines Europe/Kyiv', () => {
+    const entries = [
+      entry('winter', '2026-01-15T07:00:00.000Z', '2026-01-15T07:45:00.000Z'), // 09:00 EET (+2)
+      entry('summer', '2026-07-01T06:00:00.000Z', '2026-07-01T06:45:00.000Z'), // 09:00 EEST (+3)
+    ];
+    const text = renderCalendar({ name: 'Agenda', timeZone: 'Europe/Kyiv', entries });
+
+    expect(text).toContain('TZID:Europe/Kyiv\r\n');
+    expect(text).toContain('DTSTART;TZID=Europe/Kyiv:20260115T090000\r\n');
+    expect(text).toContain('DTSTART;TZID=Europe/Kyiv:20260701T090000\r\n');
+    expect(observances(text)).toContain('DAYLIGHT 2026-03-29T03:00:00 +02:00>+03:00 EEST');
+    expectInstants(text, entries);
+  });
+
+  it('gives a zone without changes (Asia/Tokyo) a single STANDARD observance', () => {
+    const entries = [
+      entry('tokyo-1', '2026-03-29T00:00:00.000Z', '2026-03-29T00:45:00.000Z'), // 09:00 JST
+      entry('tokyo-2', '2027-10-31T00:00:00.000Z', '2027-10-31T00:45:00.000Z'),
+    ];
+    const text = renderCalendar({ name: 'Agenda', timeZone: 'Asia/Tokyo', entries });
+
+    expect(observances(text)).toEqual(['STANDARD 2025-01-01T09:00:00 +09:00>+09:00 GMT+9']);
+    expect(text).toContain('DTSTART;TZID=Asia/Tokyo:20260329T090000\r\n');
+    expectInstants(text, entries);
+  });
+
+  it('follows zones whose changes no yearly rule describes: Casablanca (Ramadan), Jerusalem, Lord Howe, …', () => {
+    // Morocco is at +01 but at +00 during Ramadan (15 February – 22 March 2026).
+    const casablanca = [
+      entry('before-ramadan', '2026-02-10T08:00:00.000Z', '2026-02-10T09:00:00.000Z'), // 09:00 +01
+      entry('ramadan', '2026-03-02T09:00:00.000Z', '2026-03-02T10:00:00.000Z'), // 09:00 +00
+      entry('after-ramadan', '2026-04-01T08:00:00.000Z', '2026-04-01T09:00:00.000Z'), // 09:00 +01
+    ];
+    expectInstants(renderCalendar({ name: 'Agenda', timeZone: 'Africa/Casablanca', entries: casablanca }), casablanca);
+
+    // 09:00 local on the 1st and 15th of each month of 2026 and 2027, and on each day around a change.
+    for (const zone of ['Asia/Jerusalem', 'Australia/Lord_Howe', 'America/Santiago', 'America/St_Johns']) {
+      const days = [];
+      for (let day = DateTime.fromISO('2026-01-01', { zone }); day.year < 2028; day = day.plus({ days: 1 })) {
+        const change = day.offset !== day.plus({ days: 1 }).offset || day.offset !== day.minus({ days: 1 }).offset;
+        if (day.day === 1 || day.day === 15 || change) days.push(day.set({ hour: 9 }));
+      }
+      const entries = days.map((start) =>
+        entry(start.toISODate() ?? '', start.toUTC().toISO() ?? '', start.plus({ hours: 1 }).toUTC().toISO() ?? ''),
+      );
+      expectInstants(renderCalendar({ name: 'Agenda', timeZone: zone, entries }), entries);
+    }
   });
 });
