@@ -1,5 +1,4 @@
 import * as z from 'zod';
-import { toE164 } from '#shared/phone/phone';
 
 /** Shared field schemas: one definition of what a valid phone, e-mail, date or locale is. */
 export const emailSchema = z
@@ -8,17 +7,6 @@ export const emailSchema = z
   .max(254)
   .pipe(z.email('must be an e-mail address'))
   .transform((value) => value.toLowerCase());
-
-/** Phones are stored in E.164; national numbers are read as Belgian (shared/phone/phone.ts). */
-export const phoneSchema = z
-  .string()
-  .max(32)
-  .transform((value, ctx) => {
-    const e164 = toE164(value);
-    if (e164) return e164;
-    ctx.addIssue({ code: 'custom', message: 'must be a valid phone number (E.164, e.g. +32470123456)' });
-    return z.NEVER;
-  });
 
 export const isoDateSchema = z.iso.date('must be a date YYYY-MM-DD');
 

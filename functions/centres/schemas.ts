@@ -7,10 +7,10 @@ import {
   localeSchema,
   nameSchema,
   passwordSchema,
-  phoneSchema,
   timeZoneSchema,
   totpEnrolmentSchema,
 } from '#shared/schemas';
+import { phoneSchema } from '#shared/phone/schema';
 
 const time = z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, 'must be HH:MM');
 

@@ -1,15 +1,8 @@
 import * as z from 'zod';
 import { ulidSchema } from '#shared/ids';
 import { normaliseName } from './names';
-import {
-  addressSchema,
-  emailSchema,
-  isoDateSchema,
-  localeSchema,
-  nameSchema,
-  pageQuery,
-  phoneSchema,
-} from '#shared/schemas';
+import { addressSchema, emailSchema, isoDateSchema, localeSchema, nameSchema, pageQuery } from '#shared/schemas';
+import { phoneSchema } from '#shared/phone/schema';
 
 /** Belgian mutual insurer organisations (DOMAIN.md): eFact batches go per organisation. */
 export const insurerOrganisations = ['100', '200', '300', '306', '400', '500', '600', '900'] as const;
