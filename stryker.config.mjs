@@ -21,6 +21,13 @@ const groups = {
   ],
   keys: ['shared/db/keys.ts'],
   pipeline: ['shared/http/pipeline.ts'],
+  // The agenda's invariant and time rules: booking, moving and cancelling, occupied-time cells, DST.
+  agenda: [
+    'functions/agenda/rules.ts',
+    'functions/agenda/time.ts',
+    'functions/agenda/appointments.ts',
+    'functions/agenda/repository.ts',
+  ],
 };
 
 const group = process.env.STRYKER_GROUP ?? 'all';

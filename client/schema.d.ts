@@ -3958,7 +3958,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description A rule refuses it, named with the field: `in_the_past`, `outside_opening_hours`, `practitioner_absent`, `not_a_practitioner`, `unknown_appointment_type`, `unknown_location`, `nonexistent_local_time`, `appointment_started`, care episode `not_in_episode` / `episode_expired` / `episode_not_started` / `quota_exhausted` */
+            /** @description A rule refuses it, named with the field: `in_the_past`, `too_far_ahead` (over 3 years), `outside_opening_hours`, `practitioner_absent`, `not_a_practitioner`, `unknown_appointment_type`, `unknown_location`, `nonexistent_local_time`, `appointment_started`, care episode `not_in_episode` / `episode_expired` / `episode_not_started` / `quota_exhausted` */
             422: {
                 headers: {
                     "x-request-id": components["headers"]["RequestId"];
@@ -4312,7 +4312,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description A location is not one of the centre’s (`unknown_location`) */
+            /** @description A location is not one of the centre’s (`unknown_location`), or the practitioner does not work there then (`outside_opening_hours`) */
             422: {
                 headers: {
                     "x-request-id": components["headers"]["RequestId"];
@@ -4513,7 +4513,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The appointment has started (`appointment_started`): close it instead */
+            /** @description The appointment has started (`appointment_started`): close it instead; too many occurrences at once (`series_too_long`) */
             422: {
                 headers: {
                     "x-request-id": components["headers"]["RequestId"];
@@ -4718,7 +4718,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description A rule refuses it, named with the field: `in_the_past`, `outside_opening_hours`, `practitioner_absent`, `not_a_practitioner`, `unknown_appointment_type`, `unknown_location`, `nonexistent_local_time`, `appointment_started`, care episode `not_in_episode` / `episode_expired` / `episode_not_started` / `quota_exhausted` */
+            /** @description A rule refuses it, named with the field: `in_the_past`, `too_far_ahead` (over 3 years), `outside_opening_hours`, `practitioner_absent`, `not_a_practitioner`, `unknown_appointment_type`, `unknown_location`, `nonexistent_local_time`, `appointment_started`, care episode `not_in_episode` / `episode_expired` / `episode_not_started` / `quota_exhausted` */
             422: {
                 headers: {
                     "x-request-id": components["headers"]["RequestId"];
@@ -4779,6 +4779,12 @@ export interface operations {
                 };
                 content: {
                     "application/json": {
+                        /** @description Care episodes this close took past 80 % of their sessions */
+                        alerts?: {
+                            episodeId: string;
+                            patientId: string;
+                            usedPercent: number;
+                        }[];
                         appointmentId: string;
                         appointmentTypeId: string;
                         cancellation?: {

@@ -23,6 +23,9 @@ import {
   appointmentPut,
   appointmentTypeLookup,
   cellChanges,
+  cellOpItem,
+  invertCellOp,
+  moveCellOps,
   episodeGiveBack,
   episodeLookup,
   episodePlan,
@@ -78,6 +81,15 @@ function assertActivePractitioner(member: { role: string; status: string } | und
   if (member?.role !== 'practitioner' || member.status !== 'active')
     throw ruleViolation('not_a_practitioner', 'Appointments are in the agenda of an active practitioner', {
       fields: [{ field, message: 'not an active practitioner of this centre' }],
+    });
+}
+
+/** How far ahead an appointment may be booked or moved. */
+export const HORIZON_YEARS = 3;
+function assertHorizon(t: DateTime, field: string) {
+  if (t.toMillis() > DateTime.now().plus({ years: HORIZON_YEARS }).toMillis())
+    throw ruleViolation('too_far_ahead', `Appointments are booked at most ${HORIZON_YEARS} years ahead`, {
+      fields: [{ field, message: `more than ${HORIZON_YEARS} years ahead` }],
     });
 }
 
@@ -154,9 +166,11 @@ export async function createAppointment(actor: Actor, input: CreateAppointmentIn
   const first = instantOf(input.start, zone, 'body.start');
   assertOnGrid(first, 'body.start');
   if (first.toMillis() <= Date.now()) throw inThePast('body.start');
+  assertHorizon(first, 'body.start');
   const duration = input.durationMinutes ?? type.durationMinutes;
   const starts = input.recurrence ? seriesOf(first, input.recurrence) : [first];
   const ranges = starts.map((start) => ({ start, end: start.plus({ minutes: duration }) }));
+  assertHorizon(starts[starts.length - 1]!, 'body.recurrence');
   const { hours } = hoursInForce(centre, ownHours);
   await assertAvailable(actor, practitionerId, ranges, hours, input.locationId, 'body.start');
 
@@ -385,73 +399,127 @@ export async function moveAppointment(
   assertMovable(before, input.version);
   const practitionerId = input.practitionerId ?? before.practitionerId;
   assertAgendaAccess(actor, practitionerId);
-  const c = actor.centreId;
-  const [centre, ownHours, member] = await batchLookup(
-    centreLookup(c),
-    hoursLookup(c, practitionerId),
-    practitionerId !== before.practitionerId ? membershipLookup(c, practitionerId) : undefined,
-  );
-  if (!centre) throw notFound('centre');
-  if (practitionerId !== before.practitionerId) assertActivePractitioner(member, 'body.practitionerId');
-  const locationId = input.locationId ?? before.locationId;
-  assertLocations(centre, { 'body.locationId': input.locationId });
   const start = instantOf(input.start, before.timeZone, 'body.start');
   assertOnGrid(start, 'body.start');
   if (start.toMillis() <= Date.now()) throw inThePast('body.start');
-  const duration = input.durationMinutes ?? before.durationMinutes;
-
-  // This occurrence, or it and the following ones of its series: each moved by the same number of
-  // days, to the new wall-clock time (a Tuesday 09:00 series moved to Thursday 10:00 stays weekly).
+  assertHorizon(start, 'body.start');
+  // This occurrence, or it and the following ones of its series.
   const targets = [before];
   if (input.scope === 'following' && before.seriesId) targets.push(...(await followingOccurrences(actor, before)));
+  const c = actor.centreId;
+  const episodeIds = [...new Set(targets.flatMap((t) => (t.episodeId ? [t.episodeId] : [])))];
+  const [centre, ownHours, member, ...episodes] = await batchLookup(
+    centreLookup(c),
+    hoursLookup(c, practitionerId),
+    practitionerId !== before.practitionerId ? membershipLookup(c, practitionerId) : undefined,
+    ...episodeIds.map((id) => episodeLookup(c, before.patientId, id)),
+  );
+  if (!centre) throw notFound('centre');
+  if (practitionerId !== before.practitionerId) assertActivePractitioner(member, 'body.practitionerId');
+  assertLocations(centre, { 'body.locationId': input.locationId });
+
+  // Each occurrence moves by the same number of days, to the new wall-clock time (a Tuesday 09:00
+  // series moved to Thursday 10:00 stays weekly), keeping its own duration and place unless given.
   const zone = before.timeZone;
-  const shiftDays = start.startOf('day').diff(DateTime.fromISO(before.start, { zone }).startOf('day'), 'days').days;
-  const moves = targets.map((t) => {
-    const moved =
-      t === before
+  const shiftDays = Math.round(
+    start.startOf('day').diff(DateTime.fromISO(before.start, { zone }).startOf('day'), 'days').days,
+  );
+  const pairs = targets.map((from) => {
+    const s =
+      from === before
         ? start
-        : DateTime.fromISO(t.start, { zone })
-            .plus({ days: Math.round(shiftDays) })
+        : DateTime.fromISO(from.start, { zone })
+            .plus({ days: shiftDays })
             .set({ hour: start.hour, minute: start.minute });
-    return { from: t, start: moved, end: moved.plus({ minutes: duration }) };
+    if (s.hour !== start.hour || s.minute !== start.minute)
+      throw ruleViolation('nonexistent_local_time', 'An occurrence would fall in the hour the clocks skip', {
+        fields: [{ field: 'body.start', message: `${localDateOf(s)} has no ${start.toFormat('HH:mm')}` }],
+      });
+    const e = s.plus({ minutes: input.durationMinutes ?? from.durationMinutes });
+    const locationId = input.locationId ?? from.locationId;
+    const episode = episodes.find((x) => x?.episodeId === from.episodeId);
+    const refusal = episode && episodeRefusal(episode, from.episodeKind, localDateOf(s));
+    if (refusal && !from.quotaOverride)
+      throw ruleViolation(refusal.code, refusal.message, {
+        fields: [{ field: 'body.start', message: `${refusal.message} (${localDateOf(s)})` }],
+      });
+    return {
+      from,
+      range: { start: s, end: e },
+      to: changed(from, {
+        practitionerId,
+        start: iso(s),
+        end: iso(e),
+        localDate: localDateOf(s),
+        localStart: localStartOf(s),
+        durationMinutes: e.diff(s, 'minutes').minutes,
+        ...(locationId ? { locationId } : {}),
+      }),
+    };
   });
-  await assertAvailable(actor, practitionerId, moves, hoursInForce(centre, ownHours).hours, locationId, 'body.start');
-  const audit = (chunk: StoredAppointment[]) =>
+  await assertAvailable(
+    actor,
+    practitionerId,
+    pairs.map((p) => p.range),
+    hoursInForce(centre, ownHours).hours,
+    input.locationId ?? before.locationId,
+    'body.start',
+  );
+  const audit = (chunk: { from: StoredAppointment }[]) =>
     auditPut(actor, origin, {
       action: 'appointment.move',
       patientId: before.patientId,
-      recordIds: chunk.map((a) => a.appointmentId),
+      recordIds: chunk.map((p) => p.from.appointmentId),
       fields: Object.keys(input).filter((f) => f !== 'version' && f !== 'scope'),
     });
-  const pairs = moves.map(({ from, start: s, end }) => ({
-    from,
-    to: changed(from, {
-      practitionerId,
-      start: iso(s),
-      end: iso(end),
-      localDate: localDateOf(s),
-      localStart: localStartOf(s),
-      durationMinutes: duration,
-      ...(locationId ? { locationId } : {}),
-    }),
-  }));
-  const chunks = chunked(
-    pairs,
-    (p) => 1 + cellsOf(p.to.start, p.to.end).length + cellsOf(p.from.start, p.from.end).length,
-  );
+  await moveTogether(pairs, audit);
+  const [first] = pairs;
+  return {
+    ...appointmentView(actor, first!.to),
+    ...(pairs.length > 1 ? { movedAppointmentIds: pairs.map((p) => p.to.appointmentId) } : {}),
+  };
+}
+
+/**
+ * Moves appointments together (one, or the rest of a series) in as few transactions as they fit:
+ * each holds whole moves — the appointment (condition: the version read) and its cell changes,
+ * computed for the whole set at once so a cell one occurrence leaves and another takes is one
+ * hand-over. If a later transaction fails, the earlier ones are reversed exactly (each cell change
+ * inverted, each appointment put back as it was): a series moves whole or not at all.
+ */
+async function moveTogether(
+  pairs: { from: StoredAppointment; to: StoredAppointment }[],
+  audit: (chunk: { from: StoredAppointment }[]) => TransactItem,
+) {
+  const ops = moveCellOps(pairs);
+  const indexed = pairs.map((pair, move) => ({ ...pair, ops: ops.filter((op) => op.move === move) }));
+  const chunks = chunked(indexed, (p) => 1 + p.ops.length);
   if (chunks.length > MAX_SERIES_TRANSACTIONS) throw tooManyOccurrences(MAX_SERIES_OCCURRENCES);
-  const done: typeof pairs = [];
+  const centreId = pairs[0]!.from.centreId;
+  const done: typeof chunks = [];
   try {
     for (const chunk of chunks) {
-      await saveAppointments(chunk, audit(chunk.map((p) => p.from)));
-      done.push(...chunk);
+      await commitMoves(
+        chunk.map((p) => ({ appointment: p.to, expectedVersion: p.from.version })),
+        chunk.flatMap((p) => p.ops.map((op) => cellOpItem(centreId, op))),
+        audit(chunk),
+      );
+      done.push(chunk);
     }
   } catch (error) {
-    // A later occurrence could not move: the earlier ones go back, so a series moves whole or not at all.
-    for (const chunk of chunked(done, (p) => 1 + 2 * cellsOf(p.to.start, p.to.end).length))
-      await saveAppointments(
-        chunk.map((p) => ({ from: p.to, to: changed(p.to, { ...timeOf(p.from) }) })),
-        audit(chunk.map((p) => p.from)),
+    for (const chunk of done.reverse())
+      await commitMoves(
+        chunk.map((p) => ({
+          appointment: {
+            ...p.from,
+            version: p.to.version + 1,
+            sequence: p.to.sequence + 1,
+            updatedAt: new Date().toISOString(),
+          },
+          expectedVersion: p.to.version,
+        })),
+        chunk.flatMap((p) => p.ops.map((op) => cellOpItem(centreId, invertCellOp(op)))),
+        audit(chunk),
       ).catch((undoError: unknown) =>
         logger.error('A series move could not be undone', {
           appointmentIds: chunk.map((p) => p.from.appointmentId),
@@ -460,46 +528,33 @@ export async function moveAppointment(
       );
     throw error;
   }
-  const [first] = pairs;
-  return {
-    ...appointmentView(actor, first!.to),
-    ...(pairs.length > 1 ? { movedAppointmentIds: pairs.map((p) => p.to.appointmentId) } : {}),
-  };
 }
 
-const timeOf = (a: StoredAppointment) => ({
-  practitionerId: a.practitionerId,
-  start: a.start,
-  end: a.end,
-  localDate: a.localDate,
-  localStart: a.localStart,
-  durationMinutes: a.durationMinutes,
-  ...(a.locationId ? { locationId: a.locationId } : {}),
-});
-
-/** The open occurrences of the appointment's series after it (one Query of the patient's appointments). */
-async function followingOccurrences(actor: Actor, a: StoredAppointment) {
-  const page = await patientAppointmentsPage(actor.centreId, a.patientId, 'upcoming', a.start, 200);
-  return page.items
-    .map(appointmentFromItem)
-    .filter((o) => o.seriesId === a.seriesId && o.appointmentId !== a.appointmentId && isOpen(o) && o.start > a.start);
-}
-
-/** Several appointments' new states in one transaction, each if still the version read. */
-async function saveAppointments(pairs: { from: StoredAppointment; to: StoredAppointment }[], audit: TransactItem) {
-  const items = pairs.flatMap(({ from, to }) => [
-    appointmentPut(to, from.version),
-    ...cellChanges(from.centreId, from.appointmentId, from, to),
-  ]);
+async function commitMoves(
+  appointments: { appointment: StoredAppointment; expectedVersion: number }[],
+  cells: TransactItem[],
+  audit: TransactItem,
+) {
   try {
-    await transactWrite([...items, audit]);
+    await transactWrite([
+      ...appointments.map((a) => appointmentPut(a.appointment, a.expectedVersion)),
+      ...cells,
+      audit,
+    ]);
   } catch (error) {
     const failed = transactionConditionFailed(error);
-    const puts = new Set(items.flatMap((item, index) => (item.Put?.Item?.entity === 'Appointment' ? [index] : [])));
-    if (failed.some((index) => puts.has(index))) throw staleVersion(pairs[0]!.from.version);
+    if (failed.some((index) => index < appointments.length)) throw staleVersion(appointments[0]!.expectedVersion);
     if (failed.length) throw slotTaken();
     throw error;
   }
+}
+
+/** The open occurrences of the appointment's series after it (one Query of the patient's appointments). */
+async function followingOccurrences(actor: Actor, a: StoredAppointment) {
+  const page = await patientAppointmentsPage(actor.centreId, a.patientId, 'upcoming', a.start, 500);
+  return page.items
+    .map(appointmentFromItem)
+    .filter((o) => o.seriesId === a.seriesId && o.appointmentId !== a.appointmentId && isOpen(o) && o.start > a.start);
 }
 
 export async function updateAppointment(
@@ -523,6 +578,19 @@ export async function updateAppointment(
     'body.travel.fromLocationId': input.travel?.fromLocationId,
     'body.travel.toLocationId': input.travel?.toLocationId,
   });
+  if (input.locationId && input.locationId !== before.locationId) {
+    // Another place: the practitioner's hours at that place must cover the session.
+    if (!isOpen(before)) throw conflict('appointment_closed', `The appointment is ${before.status.replace('_', '-')}`);
+    const [ownHours] = await batchLookup(hoursLookup(actor.centreId, before.practitionerId));
+    const [start, end] = [
+      DateTime.fromISO(before.start, { zone: before.timeZone }),
+      DateTime.fromISO(before.end, { zone: before.timeZone }),
+    ];
+    if (!withinHours(start, end, hoursInForce(centre, ownHours).hours, input.locationId))
+      throw ruleViolation('outside_opening_hours', 'The practitioner does not work at that location then', {
+        fields: [{ field: 'body.locationId', message: 'outside the practitioner’s hours at that location' }],
+      });
+  }
   const after = changed(before, {});
   const record = after as unknown as Record<string, unknown>;
   const { version, ...changes } = input;
@@ -557,7 +625,12 @@ export async function cancelAppointment(
   if (input.scope === 'following' && before.seriesId) targets.push(...(await followingOccurrences(actor, before)));
   const cancellation = { by: actor.userId, at: new Date().toISOString(), reason: input.reason };
   const cancelled: string[] = [];
-  for (const chunk of chunked(targets, (a) => 1 + cellsOf(a.start, a.end).length)) {
+  const chunks = chunked(targets, (a) => 1 + cellsOf(a.start, a.end).length);
+  if (chunks.length > MAX_SERIES_TRANSACTIONS)
+    throw ruleViolation('series_too_long', 'Too many occurrences to cancel at once: cancel from a later one first', {
+      fields: [{ field: 'body.scope', message: `more than ${MAX_SERIES_TRANSACTIONS} transactions of occurrences` }],
+    });
+  for (const chunk of chunks) {
     const items: TransactItem[] = chunk.flatMap((a) => [
       appointmentPut(changed(a, { status: 'cancelled', cancellation }), a.version),
       ...cellChanges(a.centreId, a.appointmentId, a, undefined),

@@ -50,21 +50,10 @@ async function closeSessions(
     const found = await batchLookup(...episodeKeys.map((s) => episodeLookup(s.centreId, s.patientId, s.episodeId!)));
     for (const e of found) if (e) episodes.set(e.episodeId, e);
   }
-  // Each episode's use after this close, and whether it crosses the alert threshold now.
-  const alerts: Closing['alerts'] = [];
-  const alertOf = new Map<string, { at: string; usedPercent: number }>();
-  for (const e of episodes.values()) {
-    const used = { ...e.used };
-    for (const s of withEpisode)
-      if (s.episodeId === e.episodeId && !noShowIds.has(s.appointmentId))
-        used[s.episodeKind!] = (used[s.episodeKind!] ?? 0) + s.units;
-    const percent = usedPercent({ granted: e.granted, used });
-    if (percent >= QUOTA_ALERT_PERCENT && !e.alert) {
-      alertOf.set(e.episodeId, { at, usedPercent: percent });
-      alerts.push({ episodeId: e.episodeId, patientId: e.patientId, usedPercent: percent });
-    }
-  }
-  const result: Closing = { done: [], noShow: [], alerts };
+  // Each episode's use as the transactions commit: the alert goes with the one that crosses 80 %.
+  const used = new Map([...episodes.values()].map((e) => [e.episodeId, { ...e.used }]));
+  const alerted = new Set([...episodes.values()].filter((e) => e.alert).map((e) => e.episodeId));
+  const result: Closing = { done: [], noShow: [], alerts: [] };
   for (const chunk of chunked(sessions, () => 1, SESSIONS_PER_TRANSACTION)) {
     const items: TransactItem[] = [];
     const perEpisode = new Map<
@@ -98,8 +87,19 @@ async function closeSessions(
         perEpisode.set(e.episodeId, entry);
       }
     }
-    for (const { e, done, noShow } of perEpisode.values())
-      items.push(episodeClose(e, done, noShow, alertOf.get(e.episodeId)));
+    const crossing: Closing['alerts'] = [];
+    for (const { e, done, noShow } of perEpisode.values()) {
+      const now = used.get(e.episodeId)!;
+      for (const [kind, units] of Object.entries(done)) now[kind] = (now[kind] ?? 0) + units;
+      const percent = usedPercent({ granted: e.granted, used: now });
+      const alert =
+        percent >= QUOTA_ALERT_PERCENT && !alerted.has(e.episodeId) ? { at, usedPercent: percent } : undefined;
+      if (alert) {
+        alerted.add(e.episodeId);
+        crossing.push({ episodeId: e.episodeId, patientId: e.patientId, usedPercent: percent });
+      }
+      items.push(episodeClose(e, done, noShow, alert));
+    }
     try {
       await transactWrite(items);
     } catch (error) {
@@ -110,6 +110,7 @@ async function closeSessions(
       throw error;
     }
     for (const s of chunk) (noShowIds.has(s.appointmentId) ? result.noShow : result.done).push(s.appointmentId);
+    result.alerts.push(...crossing);
   }
   return result;
 }
@@ -164,9 +165,14 @@ export async function setAppointmentStatus(
   authorize(actor, 'agenda:close');
   if (Date.parse(before.start) > Date.now())
     throw ruleViolation('not_started', 'A session is closed (done, no-show) once it has started');
-  await closeSessions(actor, origin, [before], new Set(input.status === 'no_show' ? [appointmentId] : []));
+  const { alerts } = await closeSessions(
+    actor,
+    origin,
+    [before],
+    new Set(input.status === 'no_show' ? [appointmentId] : []),
+  );
   const after = await findAppointment(actor.centreId, appointmentId);
-  return appointmentView(actor, after!);
+  return { ...appointmentView(actor, after!), ...(alerts.length ? { alerts } : {}) };
 }
 
 /** Closes a practitioner's started sessions of a local day: done, except those named no-show. */

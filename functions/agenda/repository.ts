@@ -149,10 +149,107 @@ export function cellChanges(centreId: string, appointmentId: string, before?: He
   ];
 }
 
+/**
+ * One cell's change of holder when several appointments move together (a series): taken (no holder
+ * before), freed (none after), or handed from one appointment of the move to another — one item per
+ * cell whatever the number of appointments involved, so a transaction never touches a cell twice.
+ */
+export interface CellOp {
+  practitionerId: string;
+  cell: string;
+  before?: { appointmentId: string; ttl: number };
+  after?: { appointmentId: string; ttl: number };
+}
+
+export function cellOpItem(centreId: string, op: CellOp): TransactItem {
+  const Key = keys.occupiedCell(centreId, op.practitionerId, op.cell);
+  if (!op.after)
+    return {
+      Delete: {
+        TableName: tableName,
+        Key,
+        ConditionExpression: 'appointmentId = :before',
+        ExpressionAttributeValues: { ':before': op.before!.appointmentId },
+      },
+    };
+  const Item = { ...Key, entity: 'OccupiedCell', appointmentId: op.after.appointmentId, ttl: op.after.ttl };
+  return op.before
+    ? {
+        Put: {
+          TableName: tableName,
+          Item,
+          ConditionExpression: 'appointmentId = :before',
+          ExpressionAttributeValues: { ':before': op.before.appointmentId },
+        },
+      }
+    : { Put: { TableName: tableName, Item, ConditionExpression: 'attribute_not_exists(pk)' } };
+}
+
+/** The same change undone. */
+export const invertCellOp = (op: CellOp): CellOp => ({
+  practitionerId: op.practitionerId,
+  cell: op.cell,
+  ...(op.after ? { before: op.after } : {}),
+  ...(op.before ? { after: op.before } : {}),
+});
+
+type Timed = Pick<StoredAppointment, 'appointmentId' | 'practitionerId' | 'start' | 'end'>;
+
+/**
+ * The cell changes of appointments moving together, each tagged with the move it belongs to (the
+ * new holder's, else the old holder's): cells taken, freed, or handed over inside the move.
+ */
+export function moveCellOps(moves: { from: Timed; to: Timed }[]): (CellOp & { move: number })[] {
+  const id = (p: string, cell: string) => `${p}|${cell}`;
+  const holders = (side: 'from' | 'to') => {
+    const map = new Map<
+      string,
+      { move: number; appointmentId: string; ttl: number; practitionerId: string; cell: string }
+    >();
+    moves.forEach((m, move) => {
+      const a = m[side];
+      for (const cell of cellsOf(a.start, a.end))
+        map.set(id(a.practitionerId, cell), {
+          move,
+          appointmentId: a.appointmentId,
+          ttl: cellTtl(a.end),
+          practitionerId: a.practitionerId,
+          cell,
+        });
+    });
+    return map;
+  };
+  const before = holders('from');
+  const after = holders('to');
+  const ops: (CellOp & { move: number })[] = [];
+  for (const [key, b] of before) {
+    const a = after.get(key);
+    if (!a)
+      ops.push({
+        practitionerId: b.practitionerId,
+        cell: b.cell,
+        before: { appointmentId: b.appointmentId, ttl: b.ttl },
+        move: b.move,
+      });
+  }
+  for (const [key, a] of after) {
+    const b = before.get(key);
+    if (b && b.appointmentId === a.appointmentId && b.ttl === a.ttl) continue;
+    ops.push({
+      practitionerId: a.practitionerId,
+      cell: a.cell,
+      ...(b ? { before: { appointmentId: b.appointmentId, ttl: b.ttl } } : {}),
+      after: { appointmentId: a.appointmentId, ttl: a.ttl },
+      move: a.move,
+    });
+  }
+  return ops;
+}
+
 // --- Reading agendas ------------------------------------------------------------------------------
 
 /** Every page of a bounded range (a day, a week, four weeks of one practitioner). */
-async function queryAll(spec: Omit<QuerySpec, 'limit' | 'startKey'>, maxPages = 20) {
+async function queryAll(spec: Omit<QuerySpec, 'limit' | 'startKey'>, maxPages: number) {
   const items: Item[] = [];
   let startKey: Item | undefined;
   for (let page = 0; page < maxPages; page++) {
@@ -164,17 +261,29 @@ async function queryAll(spec: Omit<QuerySpec, 'limit' | 'startKey'>, maxPages = 
   return items;
 }
 
-const byStart = (index: IndexName, partition: string, from: string, to: string) =>
-  queryAll({
-    index,
-    partition: { name: `${index}pk`, value: partition },
-    sort: { name: `${index}sk`, between: [from, `${to}~`] },
-  });
+const byStart = (index: IndexName, partition: string, from: string, to: string, maxPages: number) =>
+  queryAll(
+    {
+      index,
+      partition: { name: `${index}pk`, value: partition },
+      sort: { name: `${index}sk`, between: [from, `${to}~`] },
+    },
+    maxPages,
+  );
 
-/** A practitioner's appointments starting in [from, to] (UTC ISO), cancelled ones included. */
-export async function practitionerAppointments(centreId: string, practitionerId: string, from: string, to: string) {
+/**
+ * A practitioner's appointments starting in [from, to) (UTC ISO), cancelled ones included, in at most
+ * `maxPages` Query pages of 1 MB (each caller's budget: a week is one page, four weeks two).
+ */
+export async function practitionerAppointments(
+  centreId: string,
+  practitionerId: string,
+  from: string,
+  to: string,
+  maxPages = 2,
+) {
   const partition = keys.practitionerAgendaIndex(centreId, practitionerId).gsi2pk;
-  return (await byStart('gsi2', partition, from, to)).map(appointmentFromItem).filter((a) => a.start < to);
+  return (await byStart('gsi2', partition, from, to, maxPages)).map(appointmentFromItem).filter((a) => a.start < to);
 }
 
 /** One page of a centre's local day, across practitioners, by start. */
@@ -191,10 +300,14 @@ export function patientAppointmentsPage(
   startKey?: Item,
 ) {
   const partition = keys.patientAppointmentsIndex(centreId, patientId).gsi3pk;
+  // A later page of upcoming ones goes on from its cursor, whatever "now" has become since the first
+  // page (DynamoDB refuses a start key outside the key condition).
   return queryPage({
     index: 'gsi3',
     partition: { name: 'gsi3pk', value: partition },
-    sort: when === 'upcoming' ? { name: 'gsi3sk', after: now } : { name: 'gsi3sk', before: now },
+    ...(when === 'upcoming' && startKey
+      ? {}
+      : { sort: when === 'upcoming' ? { name: 'gsi3sk', after: now } : { name: 'gsi3sk', before: now } }),
     newestFirst: when === 'past',
     limit,
     startKey,
@@ -221,7 +334,7 @@ export function openSessionsPage(
 /** A practitioner's open sessions starting in [from, to): a day to close. */
 export async function openSessionsBetween(centreId: string, practitionerId: string, from: string, to: string) {
   const partition = keys.openSessionsIndex(centreId, practitionerId).gsi4pk;
-  return (await byStart('gsi4', partition, from, to)).map(appointmentFromItem).filter((a) => a.start < to);
+  return (await byStart('gsi4', partition, from, to, 1)).map(appointmentFromItem).filter((a) => a.start < to);
 }
 
 // --- Events and absences ------------------------------------------------------------------------
@@ -244,23 +357,29 @@ export async function findCentreEvent(centreId: string, eventId: string) {
   return item ? centreEventFromItem(item) : undefined;
 }
 
-/** The centre's events still running after `from` that start before `to`. */
+/** The centre's events still running after `from` that start before `to` (≤ 5 pages of 1 MB). */
 export async function centreEventsBetween(centreId: string, from: string, to: string) {
-  const items = await queryAll({
-    index: 'gsi1',
-    partition: { name: 'gsi1pk', value: keys.centreEventsIndex(centreId).gsi1pk },
-    sort: { name: 'gsi1sk', after: from },
-  });
+  const items = await queryAll(
+    {
+      index: 'gsi1',
+      partition: { name: 'gsi1pk', value: keys.centreEventsIndex(centreId).gsi1pk },
+      sort: { name: 'gsi1sk', after: from },
+    },
+    5,
+  );
   return items.map(centreEventFromItem).filter((e) => e.start < to);
 }
 
-/** A practitioner's absences (leave, sick leave) overlapping [from, to). */
+/** A practitioner's absences (leave, sick leave) overlapping [from, to): those ending after `from`, one page. */
 export async function absencesBetween(centreId: string, practitionerId: string, from: string, to: string) {
-  const items = await queryAll({
-    index: 'gsi2',
-    partition: { name: 'gsi2pk', value: keys.absencesIndex(centreId, practitionerId).gsi2pk },
-    sort: { name: 'gsi2sk', after: from },
-  });
+  const items = await queryAll(
+    {
+      index: 'gsi2',
+      partition: { name: 'gsi2pk', value: keys.absencesIndex(centreId, practitionerId).gsi2pk },
+      sort: { name: 'gsi2sk', after: from },
+    },
+    1,
+  );
   return items.map(centreEventFromItem).filter((e) => e.start < to);
 }
 

@@ -3,6 +3,7 @@ import { defineRoutes } from '#shared/http/operation';
 import { ulidSchema } from '#shared/ids';
 import { isoDateSchema, pageOf, pageQuery } from '#shared/schemas';
 import {
+  agendaDateSchema,
   agendaQuery,
   appointmentSchema,
   appointmentStatusSchema,
@@ -32,6 +33,7 @@ import {
   onlineBookingInputSchema,
   onlineBookingSchema,
   patientAppointmentsQuery,
+  statusResultSchema,
   updateAppointmentSchema,
 } from './schemas';
 
@@ -45,7 +47,7 @@ const notYourAgenda = 'Not an agenda the caller may act in (`not_your_agenda`)';
 const slotTaken =
   'The time is taken: another appointment holds a minute of it (`slot_taken`); or the version sent is not the current one (`version_conflict`, with `currentVersion`); or the appointment is closed (`appointment_closed`)';
 const bookingRules =
-  'A rule refuses it, named with the field: `in_the_past`, `outside_opening_hours`, `practitioner_absent`, `not_a_practitioner`, `unknown_appointment_type`, `unknown_location`, `nonexistent_local_time`, `appointment_started`, care episode `not_in_episode` / `episode_expired` / `episode_not_started` / `quota_exhausted`';
+  'A rule refuses it, named with the field: `in_the_past`, `too_far_ahead` (over 3 years), `outside_opening_hours`, `practitioner_absent`, `not_a_practitioner`, `unknown_appointment_type`, `unknown_location`, `nonexistent_local_time`, `appointment_started`, care episode `not_in_episode` / `episode_expired` / `episode_not_started` / `quota_exhausted`';
 
 /** Agenda, availability, booking, care episodes and sharing (A1–A5, R2, T1). */
 export const agendaRoutes = defineRoutes([
@@ -183,14 +185,15 @@ export const agendaRoutes = defineRoutes([
     path: '/appointments/{appointmentId}',
     auth: 'staff',
     summary: 'Change notes, video link, location or travel of an appointment',
-    budget: { BatchGetItem: 1, TransactWriteItems: 1 },
+    // The appointment and the centre; the practitioner's hours when the location changes.
+    budget: { BatchGetItem: 2, TransactWriteItems: 1 },
     params: appointmentParams,
     body: updateAppointmentSchema,
     response: appointmentSchema,
     errors: {
       403: 'A secretary writing clinical notes (`clinical_data_forbidden`)',
       409: slotTaken,
-      422: 'A location is not one of the centre’s (`unknown_location`)',
+      422: 'A location is not one of the centre’s (`unknown_location`), or the practitioner does not work there then (`outside_opening_hours`)',
     },
   },
   {
@@ -220,7 +223,7 @@ export const agendaRoutes = defineRoutes([
     response: cancellationSchema,
     errors: {
       409: `${slotTaken}; a later part of a series changed meanwhile (\`series_partly_cancelled\`, with \`cancelledAppointmentIds\`)`,
-      422: 'The appointment has started (`appointment_started`): close it instead',
+      422: 'The appointment has started (`appointment_started`): close it instead; too many occurrences at once (`series_too_long`)',
     },
   },
   {
@@ -232,7 +235,7 @@ export const agendaRoutes = defineRoutes([
     budget: { GetItem: 2, BatchGetItem: 1, TransactWriteItems: 1 },
     params: appointmentParams,
     body: appointmentStatusSchema,
-    response: appointmentSchema,
+    response: statusResultSchema,
     errors: {
       409: 'Stale version (`version_conflict`) or a transition the status does not allow (`invalid_transition`)',
       422: 'The session has not started yet (`not_started`)',
@@ -266,7 +269,7 @@ export const agendaRoutes = defineRoutes([
     summary: 'The centre’s day across practitioners (a practitioner sees their own, a secretary those served)',
     // One Query of the day's index (pages of ≤ 400), then ⌈(patients + 1) / 25⌉ audit writes.
     budget: { BatchGetItem: 1, Query: 1, BatchWriteItem: 17 },
-    params: z.strictObject({ date: isoDateSchema }),
+    params: z.strictObject({ date: agendaDateSchema }),
     query: dayQuery,
     response: dayPageSchema,
   },
@@ -301,7 +304,7 @@ export const agendaRoutes = defineRoutes([
     summary: 'Close a practitioner’s day: its started sessions become done, except the no-shows named',
     // The practitioner and the centre, the day's open sessions, their care episodes, ≤ 3 × 30 sessions.
     budget: { BatchGetItem: 2, Query: 1, TransactWriteItems: 3 },
-    params: z.strictObject({ practitionerId: ulidSchema, date: isoDateSchema }),
+    params: z.strictObject({ practitionerId: ulidSchema, date: agendaDateSchema }),
     body: closeDaySchema,
     response: closeDayResultSchema,
     errors: {

@@ -2,7 +2,7 @@ import { DateTime } from 'luxon';
 import type { Centre } from '#contexts/centres';
 import { ruleViolation, validationError } from '#shared/errors';
 import type { StoredEpisode, StoredHours } from './repository';
-import type { Hours } from './schemas';
+import { GRID_MINUTES, type Hours } from './schemas';
 import { atLocal, localDateOf, localStartOf, weekdayOf } from './time';
 
 /** The rules of the agenda that need no database: hours, overlaps, locations, care episodes. */
@@ -122,8 +122,11 @@ export function freeSlotsOf(input: {
     const date = localDateOf(day);
     if (input.isHoliday(date)) continue;
     const weekday = weekdayOf(day);
-    for (const h of input.hours) {
-      if (h.day !== weekday) continue;
+    for (const hours of input.hours) {
+      if (hours.day !== weekday) continue;
+      // The centre's hours may be at any minute; slots start on the booking grid.
+      const h = { ...hours, opens: hhmm(Math.ceil(minutesOf(hours.opens) / GRID_MINUTES) * GRID_MINUTES) };
+      if (h.opens >= h.closes) continue;
       const opens = atLocal(date, h.opens, input.zone);
       const closes = atLocal(date, h.closes, input.zone);
       if (!opens || !closes) continue;

@@ -23,7 +23,14 @@ export const durationSchema = z
 /** An instant: with an offset or `Z`, or a local date-time read in the centre's time zone. */
 export const instantInputSchema = z.iso
   .datetime({ offset: true, local: true, precision: -1 })
+  .refine((t) => t >= '2000-01-01' && t < '2100-01-01', 'must be between the years 2000 and 2099')
   .describe('ISO 8601 date-time to the minute; without an offset it is read in the centre’s time zone');
+
+/** A local date of the agenda: years 2000–2099 (keys sort as text; far dates would not). */
+export const agendaDateSchema = isoDateSchema.refine(
+  (d) => d >= '2000-01-01' && d <= '2099-12-31',
+  'must be a date between 2000-01-01 and 2099-12-31',
+);
 
 const timeOfDay = z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, 'must be HH:MM');
 const text = (max: number) => z.string().trim().min(1, 'required').max(max);
@@ -97,8 +104,8 @@ export type Hours = z.infer<typeof hoursSchema>;
 
 export const onlineBookingInputSchema = z.strictObject({
   enabled: z.boolean(),
-  practitionerIds: z.array(ulidSchema).max(200),
-  appointmentTypeIds: z.array(ulidSchema).max(200),
+  practitionerIds: z.array(ulidSchema).max(50),
+  appointmentTypeIds: z.array(ulidSchema).max(50),
   horizonDays: z.number().int().min(1).max(365),
   minNoticeHours: z.number().int().min(0).max(336),
 });
@@ -127,7 +134,7 @@ export const centreEventInputSchema = z
     end: instantInputSchema,
     userIds: z
       .array(ulidSchema)
-      .max(100)
+      .max(99)
       .optional()
       .describe('Staff it concerns (all staff when absent); leave and sick leave: exactly one'),
     details: z.string().trim().max(2000).optional(),
@@ -159,7 +166,7 @@ const recurrenceSchema = z
   .strictObject({
     everyWeeks: z.number().int().min(1).max(8),
     count: z.number().int().min(2).max(MAX_SERIES_OCCURRENCES).optional(),
-    until: isoDateSchema.optional(),
+    until: agendaDateSchema.optional(),
   })
   .refine((r) => (r.count === undefined) !== (r.until === undefined), {
     message: 'give either count or until',
@@ -272,12 +279,12 @@ export const cancellationSchema = appointmentSchema.extend({
 });
 
 export const agendaQuery = z.strictObject({
-  from: isoDateSchema,
+  from: agendaDateSchema,
   days: z.coerce.number().int().min(1).max(7).default(1),
 });
 export const freeSlotsQuery = z.strictObject({
   appointmentTypeId: ulidSchema,
-  from: isoDateSchema,
+  from: agendaDateSchema,
   days: z.coerce.number().int().min(1).max(28).default(7),
   locationId: ulidSchema.optional(),
 });
@@ -304,11 +311,15 @@ export const dayPageSchema = z.object({
 export const closeDaySchema = z.strictObject({
   noShowIds: z.array(ulidSchema).max(120).optional().describe('Sessions of the day the patient did not attend'),
 });
+const quotaAlertSchema = z.object({ episodeId: ulidSchema, patientId: ulidSchema, usedPercent: z.number() });
+export const statusResultSchema = appointmentSchema.extend({
+  alerts: z.array(quotaAlertSchema).optional().describe('Care episodes this close took past 80 % of their sessions'),
+});
 export const closeDayResultSchema = z.object({
   done: z.array(ulidSchema),
   noShow: z.array(ulidSchema),
   remaining: z.number().int().describe('Sessions of the day still open (past the 120 of one call, or still ahead)'),
-  alerts: z.array(z.object({ episodeId: ulidSchema, patientId: ulidSchema, usedPercent: z.number() })),
+  alerts: z.array(quotaAlertSchema),
 });
 export const patientAppointmentsQuery = z.strictObject({
   ...pageQuery,

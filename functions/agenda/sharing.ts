@@ -2,7 +2,7 @@ import { type Centre, centreLookup, membershipLookup } from '#contexts/centres';
 import { patientLookup } from '#contexts/patients';
 import type { Actor } from '#shared/access/actor';
 import { assertPatientVisible, authorize } from '#shared/access/policy';
-import { auditPut, recordRead } from '#shared/audit/audit';
+import { type AuditActor, auditPut, recordRead } from '#shared/audit/audit';
 import { tableName } from '#shared/db/client';
 import { keys } from '#shared/db/keys';
 import { batchLookup, getItem, queryPage, transactWrite } from '#shared/db/table';
@@ -230,16 +230,13 @@ ${rows}
 async function linkedAppointments(token: string, origin: Origin) {
   const link = await findCalendarLinkByToken(hashToken(token));
   if (!link || (link.expiresAt && link.expiresAt <= new Date().toISOString())) throw notFound('calendar');
-  const [centre] = await batchLookup(centreLookup(link.centreId));
-  if (!centre) throw notFound('calendar');
+  // A practitioner's feed lives while they are an active member; a planning link while its creator is.
+  const holder = link.kind === 'practitioner' ? link.ownerId : link.createdBy;
+  const [centre, member] = await batchLookup(centreLookup(link.centreId), membershipLookup(link.centreId, holder));
+  if (!centre || member?.status !== 'active') throw notFound('calendar');
   const now = Date.now();
-  const reader: Actor = {
-    userId: link.createdBy,
-    centreId: link.centreId,
-    role: (link as { createdByRole?: Actor['role'] }).createdByRole ?? 'practitioner',
-    servedPractitionerIds: [],
-    sessionId: `calendar-link:${link.linkId}`,
-  };
+  // Whoever holds the address reads: recorded as the link, never as the staff member who made it.
+  const reader: AuditActor = { userId: link.linkId, centreId: link.centreId, role: 'calendar-link' };
   let appointments: StoredAppointment[];
   if (link.kind === 'practitioner') {
     appointments = await practitionerAppointments(
@@ -247,6 +244,7 @@ async function linkedAppointments(token: string, origin: Origin) {
       link.ownerId,
       new Date(now - FEED_PAST_DAYS * 86_400_000).toISOString(),
       new Date(now + FEED_AHEAD_DAYS * 86_400_000).toISOString(),
+      4,
     );
     await recordRead(reader, origin, { action: 'calendar.read', recordIds: [link.linkId] });
   } else {

@@ -1,7 +1,13 @@
 import { centreLookup, membershipLookup } from '#contexts/centres';
 import { patientLookup } from '#contexts/patients';
 import type { Actor } from '#shared/access/actor';
-import { assertAgendaAccess, assertPatientVisible, authorize, visiblePractitioners } from '#shared/access/policy';
+import {
+  assertAgendaAccess,
+  assertPatientVisible,
+  authorize,
+  canSeePractitionerPatients,
+  visiblePractitioners,
+} from '#shared/access/policy';
 import { recordListRead } from '#shared/audit/audit';
 import { batchLookup } from '#shared/db/table';
 import { notFound } from '#shared/errors';
@@ -116,6 +122,8 @@ export async function listPatientAppointments(
     (startKey) => patientAppointmentsPage(actor.centreId, patientId, query.when, now, query.limit, startKey),
     appointmentFromItem,
   );
-  await recordAgendaRead(actor, origin, page.items.length ? [{ patientId }] : []);
-  return { ...page, items: page.items.map((a: StoredAppointment) => appointmentView(actor, a)) };
+  // A patient may see several practitioners: the caller sees the sessions of those they may see.
+  const items = page.items.filter((a: StoredAppointment) => canSeePractitionerPatients(actor, a.practitionerId));
+  await recordAgendaRead(actor, origin, items.length ? [{ patientId }] : []);
+  return { ...page, items: items.map((a) => appointmentView(actor, a)) };
 }

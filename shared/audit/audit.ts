@@ -53,8 +53,14 @@ export interface AuditEvent {
   search?: SearchKind;
 }
 
+/**
+ * Who acted: a staff member (the verified token's actor), or a principal that is not a person — a
+ * calendar link read by whoever holds its address (`role: 'calendar-link'`, `userId`: the link id).
+ */
+export type AuditActor = Pick<Actor, 'userId' | 'centreId'> & { role: Actor['role'] | 'calendar-link' };
+
 /** Who, when and from where: the part every record of one request shares. */
-function auditHeader(actor: Actor, origin: Origin) {
+function auditHeader(actor: AuditActor, origin: Origin) {
   return {
     entity: 'AuditEvent',
     centreId: actor.centreId,
@@ -67,7 +73,7 @@ function auditHeader(actor: Actor, origin: Origin) {
   };
 }
 
-function auditItem(actor: Actor, origin: Origin, event: AuditEvent, header = auditHeader(actor, origin)): Item {
+function auditItem(actor: AuditActor, origin: Origin, event: AuditEvent, header = auditHeader(actor, origin)): Item {
   const eventId = newId();
   const { pk, sk } = event.patientId
     ? keys.patientAudit(actor.centreId, event.patientId, eventId)
@@ -82,7 +88,7 @@ export function auditPut(actor: Actor, origin: Origin, event: AuditEvent): Trans
 }
 
 /** For reads: recorded once the read succeeded. */
-export async function recordRead(actor: Actor, origin: Origin, event: AuditEvent) {
+export async function recordRead(actor: AuditActor, origin: Origin, event: AuditEvent) {
   await putItem(auditItem(actor, origin, event));
 }
 

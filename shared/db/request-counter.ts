@@ -17,18 +17,31 @@ const upkeep = new AsyncLocalStorage<true>();
  */
 export const runAsUpkeep = <T>(work: () => Promise<T>) => upkeep.run(true, work);
 
+/** Requests that change the table when they succeed. */
+const writeCommands = new Set(['PutItem', 'UpdateItem', 'DeleteItem', 'BatchWriteItem', 'TransactWriteItems']);
+/** Write requests that succeeded since the last reset (a refused request must have none). */
+const successfulWrites: string[] = [];
+
 export const countRequestsMiddleware =
   <Output extends MetadataBearer>(next: InitializeHandler<object, Output>, context: { commandName?: string }) =>
   async (args: InitializeHandlerArguments<object>) => {
     const name = (context.commandName ?? 'Unknown').replace(/Command$/, '');
     const into = upkeep.getStore() ? upkeepCounts : counts;
     into.set(name, (into.get(name) ?? 0) + 1);
-    return next(args);
+    const output = await next(args);
+    if (writeCommands.has(name) && !upkeep.getStore()) successfulWrites.push(name);
+    return output;
   };
 
 /** Starts counting one call's requests (upkeep keeps its own count: resetUpkeepCounts). */
 export function resetRequestCounts() {
   counts.clear();
+  successfulWrites.length = 0;
+}
+
+/** The write requests that succeeded since the last reset, in order (e.g. `['TransactWriteItems']`). */
+export function successfulWriteRequests(): string[] {
+  return [...successfulWrites];
 }
 
 export function resetUpkeepCounts() {

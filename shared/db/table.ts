@@ -44,13 +44,16 @@ export interface Lookup<T> {
   read: (item: Item | undefined) => T;
 }
 
+/** The most keys one BatchGetItem takes. */
+export const BATCH_GET_MAX = 100;
+
 type LookedUp<L extends readonly (Lookup<unknown> | undefined)[]> = {
   [K in keyof L]: L[K] extends Lookup<infer T> ? T : undefined;
 };
 
 /**
- * Reads several items in one BatchGetItem (strongly consistent; an absent lookup reads nothing and
- * gives undefined; duplicate keys read once; keys
+ * Reads several items in one BatchGetItem per 100 keys, sent together (strongly consistent; an
+ * absent lookup reads nothing and gives undefined; duplicate keys read once; keys
  * DynamoDB leaves unprocessed asked again, up to 3 times) and hands each to its lookup.
  */
 export async function batchLookup<const L extends readonly (Lookup<unknown> | undefined)[]>(
@@ -59,17 +62,25 @@ export async function batchLookup<const L extends readonly (Lookup<unknown> | un
   const id = (key: TableKey) => `${key.pk}\u0000${key.sk}`;
   const wanted = new Map(lookups.flatMap((l) => (l ? [[id(l.key), l.key] as const] : [])));
   const found = new Map<string, Item>();
-  let pending = [...wanted.values()];
-  for (let attempt = 0; pending.length > 0; attempt++) {
-    if (attempt > UNPROCESSED_RETRIES) throw new Error('BatchGetItem left keys unprocessed after retries');
-    if (attempt > 0) await new Promise((resolve) => setTimeout(resolve, 50 * 2 ** attempt));
-    const out = await db.send(
-      new BatchGetCommand({ RequestItems: { [tableName]: { Keys: pending, ConsistentRead: true } } }),
-    );
-    for (const item of (out.Responses?.[tableName] ?? []) as Item[])
-      found.set(id({ pk: item.pk as string, sk: item.sk as string }), item);
-    pending = (out.UnprocessedKeys?.[tableName]?.Keys ?? []) as TableKey[];
-  }
+  const all = [...wanted.values()];
+  const chunks = Array.from({ length: Math.ceil(all.length / BATCH_GET_MAX) }, (_, i) =>
+    all.slice(i * BATCH_GET_MAX, (i + 1) * BATCH_GET_MAX),
+  );
+  await Promise.all(
+    chunks.map(async (chunk) => {
+      let pending = chunk;
+      for (let attempt = 0; pending.length > 0; attempt++) {
+        if (attempt > UNPROCESSED_RETRIES) throw new Error('BatchGetItem left keys unprocessed after retries');
+        if (attempt > 0) await new Promise((resolve) => setTimeout(resolve, 50 * 2 ** attempt));
+        const out = await db.send(
+          new BatchGetCommand({ RequestItems: { [tableName]: { Keys: pending, ConsistentRead: true } } }),
+        );
+        for (const item of (out.Responses?.[tableName] ?? []) as Item[])
+          found.set(id({ pk: item.pk as string, sk: item.sk as string }), item);
+        pending = (out.UnprocessedKeys?.[tableName]?.Keys ?? []) as TableKey[];
+      }
+    }),
+  );
   return lookups.map((l) => l?.read(found.get(id(l.key)))) as LookedUp<L>;
 }
 

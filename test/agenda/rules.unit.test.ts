@@ -227,6 +227,21 @@ describe('free slots', () => {
     );
   });
 
+  it('starts slots on the 5-minute booking grid when the centre opens at any minute', () => {
+    const slots = freeSlotsOf({
+      from: '2027-06-07',
+      days: 1,
+      zone: ZONE,
+      hours: [{ day: 'mon', opens: '08:07', closes: '09:00' }],
+      slotMinutes: 15,
+      durationMinutes: 15,
+      busy: [],
+      now: 0,
+      isHoliday: () => false,
+    });
+    expect(slots.map((s) => s.localStart.slice(11))).toEqual(['08:10', '08:25', '08:40']);
+  });
+
   it('an interval across the hour the clocks skip keeps the wall-clock grid', () => {
     const slots = freeSlotsOf({
       from: '2027-03-28',

@@ -34,15 +34,26 @@ afterEach(() => vi.useRealTimers());
 const base = () => ({ practitionerId: w.practitioner.userId, patientId: w.patientId, appointmentTypeId: typeId });
 
 describe('weekly series', () => {
-  /** Dates up to three weeks before a DST change of 2027–2029, and any date of those years. */
-  const dstChanges = ['2027-03-28', '2027-10-31', '2028-03-26', '2028-10-29', '2029-03-25', '2029-10-28'];
+  /**
+   * Dates up to three weeks before the next four DST changes (last Sundays of March and October),
+   * and any date of the next two years (bookings are at most 3 years ahead; a series must end
+   * before then) — relative to today, so the property stays meaningful as years pass.
+   */
+  const year = DateTime.now().year;
+  const lastSunday = (y: number, month: number) => {
+    const last = DateTime.fromObject({ year: y, month, day: 31 }, { zone: ZONE });
+    return last.minus({ days: last.weekday % 7 }).toFormat('yyyy-MM-dd');
+  };
+  const dstChanges = [year + 1, year + 2].flatMap((y) => [lastSunday(y, 3), lastSunday(y, 10)]);
   const firstDate = fc.oneof(
     fc
       .tuple(fc.constantFrom(...dstChanges), fc.integer({ min: -21, max: 0 }))
       .map(([d, offset]) => DateTime.fromISO(d).plus({ days: offset }).toFormat('yyyy-MM-dd')),
-    fc
-      .integer({ min: 0, max: 3 * 365 })
-      .map((n) => DateTime.fromISO('2027-01-04').plus({ days: n }).toFormat('yyyy-MM-dd')),
+    fc.integer({ min: 0, max: 2 * 365 }).map((n) =>
+      DateTime.now()
+        .plus({ days: 30 + n })
+        .toFormat('yyyy-MM-dd'),
+    ),
   );
   const wallClock = fc
     .tuple(fc.integer({ min: 7, max: 18 }), fc.integer({ min: 0, max: 11 }))
@@ -187,10 +198,96 @@ describe('weekly series', () => {
     expect(freed.status).toBe('booked');
   });
 
+  it('pushes a series back by a week and pulls it forward again: occurrences hand their cells to each other', async () => {
+    const tuesday = DateTime.fromISO(`${mondayAhead(30)}T09:00`, { zone: ZONE }).plus({ days: 1 });
+    const local = (t: DateTime) => t.toFormat("yyyy-MM-dd'T'HH:mm");
+    const series = await book(w.practitioner.actor, {
+      ...base(),
+      start: local(tuesday),
+      recurrence: { everyWeeks: 1, count: 4 },
+    });
+    const pushed = await call('POST', `/appointments/${series.appointmentId}/move`, {
+      token: w.practitioner.token,
+      body: { version: 1, start: local(tuesday.plus({ weeks: 1 })), scope: 'following' },
+    });
+    expect(pushed.status, pushed.text).toBe(200);
+    const starts = async () =>
+      (
+        await practitionerAppointments(
+          w.centreId,
+          w.practitioner.userId,
+          series.start,
+          tuesday.plus({ weeks: 6 }).toUTC().toISO()!,
+        )
+      )
+        .filter((a) => a.seriesId === series.seriesId)
+        .map((a) => a.localStart);
+    expect(await starts()).toEqual([1, 2, 3, 4].map((i) => local(tuesday.plus({ weeks: i }))));
+    // The first Tuesday is free, the fifth is held.
+    expect(
+      (
+        await book(w.otherPractitioner.actor, {
+          practitionerId: w.otherPractitioner.userId,
+          patientId: w.otherPatientId,
+          appointmentTypeId: typeId,
+          start: local(tuesday),
+        })
+      ).status,
+    ).toBe('booked');
+    const fifth = await call('POST', '/appointments', {
+      token: w.practitioner.token,
+      body: { ...base(), start: local(tuesday.plus({ weeks: 4 })) },
+    });
+    expect(fifth.body.code).toBe('slot_taken');
+    const back = await call('POST', `/appointments/${series.appointmentId}/move`, {
+      token: w.practitioner.token,
+      body: { version: 2, start: local(tuesday.plus({ minutes: 15 })), scope: 'following' },
+    });
+    expect(back.status, back.text).toBe(200);
+    expect(await starts()).toEqual([0, 1, 2, 3].map((i) => local(tuesday.plus({ weeks: i, minutes: 15 }))));
+    const freed = await call('POST', '/appointments', {
+      token: w.practitioner.token,
+      body: { ...base(), start: local(tuesday.plus({ weeks: 4 })) },
+    });
+    expect(freed.status).toBe(201);
+  });
+
+  it('pages a patient’s upcoming appointments on, even once the first one has started', async () => {
+    const date = mondayAhead(40);
+    const first = await book(w.practitioner.actor, { ...base(), start: `${date}T09:00` });
+    await book(w.practitioner.actor, { ...base(), start: `${date}T10:00` });
+    const { listPatientAppointments } = await import('#functions/agenda/views');
+    vi.useFakeTimers({ toFake: ['Date'] });
+    vi.setSystemTime(new Date(Date.parse(first.start) - 60_000));
+    const page1 = await listPatientAppointments(
+      w.practitioner.actor,
+      w.patientId,
+      { limit: 1, when: 'upcoming' },
+      origin,
+      cursors,
+    );
+    expect(page1.items[0]!.appointmentId).toBe(first.appointmentId);
+    vi.setSystemTime(new Date(Date.parse(first.start) + 60_000));
+    const page2 = await listPatientAppointments(
+      w.practitioner.actor,
+      w.patientId,
+      { limit: 1, when: 'upcoming', cursor: page1.nextCursor },
+      origin,
+      cursors,
+    );
+    expect(page2.items[0]!.localStart).toBe(`${date}T10:00`);
+  });
+
   it('refuses an occurrence in the hour the clocks skip, and more than 52 occurrences', async () => {
     const skipped = await call('POST', '/appointments', {
       token: w.practitioner.token,
-      body: { ...base(), start: '2027-03-21T02:30', recurrence: { everyWeeks: 1, count: 3 } },
+      body: {
+        ...base(),
+        start: `${DateTime.fromISO(lastSunday(year + 1, 3))
+          .minus({ weeks: 1 })
+          .toFormat('yyyy-MM-dd')}T02:30`,
+        recurrence: { everyWeeks: 1, count: 3 },
+      },
     });
     expect(skipped.status).toBe(422);
     expect(skipped.body.code).toBe('nonexistent_local_time');

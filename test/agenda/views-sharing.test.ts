@@ -106,6 +106,60 @@ function parse(text: string) {
   };
 }
 
+describe('what a view may not show', () => {
+  it('a patient’s list leaves out a colleague’s sessions with that patient (and their notes)', async () => {
+    const elsewhere = await book(w.manager.actor, {
+      practitionerId: w.otherPractitioner.userId,
+      patientId: w.patientId,
+      appointmentTypeId: typeId,
+      start: `${DateTime.fromISO(day()).plus({ days: 1 }).toFormat('yyyy-MM-dd')}T09:00`,
+      notes: 'Notes of the other practitioner',
+    });
+    const own = await get(`/agenda/patients/${w.patientId}/appointments?limit=50`, w.practitioner.token);
+    expect(own.body.items.map((a: { appointmentId: string }) => a.appointmentId)).not.toContain(
+      elsewhere.appointmentId,
+    );
+    expect(own.text).not.toContain('Notes of the other practitioner');
+    const manager = await get(`/agenda/patients/${w.patientId}/appointments?limit=50`, w.manager.token);
+    expect(manager.body.items.map((a: { appointmentId: string }) => a.appointmentId)).toContain(
+      elsewhere.appointmentId,
+    );
+  });
+
+  it('dates the keys cannot sort are refused, not a 500', async () => {
+    const far = await get(
+      `/agenda/practitioners/${w.practitioner.userId}/appointments?from=9999-12-30&days=7`,
+      w.practitioner.token,
+    );
+    expect(far.status).toBe(400);
+    expect(far.body.fields[0].field).toBe('query.from');
+    const booking = await call('POST', '/appointments', {
+      token: w.practitioner.token,
+      body: {
+        practitionerId: w.practitioner.userId,
+        patientId: w.patientId,
+        appointmentTypeId: typeId,
+        start: '2095-01-04T09:00',
+      },
+    });
+    expect(booking.status).toBe(422);
+    expect(booking.body.code).toBe('too_far_ahead');
+  });
+
+  it('reads more than 100 items in BatchGetItem requests of 100', async () => {
+    const { batchLookup } = await import('#shared/db/table');
+    const { membershipLookup } = await import('#contexts/centres');
+    const ids = [
+      w.manager.userId,
+      ...Array.from({ length: 150 }, (_, i) => `01J0000000000000000000${String(i).padStart(4, '0')}`),
+    ];
+    const found = await batchLookup(...ids.map((id) => membershipLookup(w.centreId, id)));
+    expect(found).toHaveLength(151);
+    expect(found[0]?.role).toBe('manager');
+    expect(found.slice(1).every((m) => m === undefined)).toBe(true);
+  });
+});
+
 describe('sharing', () => {
   it('a practitioner’s feed: valid iCalendar in the centre’s zone, no patient identity, changes raise SEQUENCE, cancellations stay, revocable', async () => {
     const created = await call('POST', `/agenda/practitioners/${w.practitioner.userId}/calendar-feeds`, {
@@ -171,7 +225,13 @@ describe('sharing', () => {
     expect(events.map((e) => e.startDate.toString()).sort()).toEqual([`${day()}T09:00:00`, `${day()}T14:00:00`]);
     expect(events[0]!.summary).toContain('Views centre');
     const trail = await get(`/patients/${w.otherPatientId}/audit?limit=3`, w.manager.token);
-    expect(trail.body.items[0]).toMatchObject({ action: 'calendar.read', patientId: w.otherPatientId });
+    // Read by whoever holds the address: recorded as the link, not as the practitioner who made it.
+    expect(trail.body.items[0]).toMatchObject({
+      action: 'calendar.read',
+      patientId: w.otherPatientId,
+      actorId: link.body.linkId,
+      actorRole: 'calendar-link',
+    });
     const page = await get(new URL(link.body.url).pathname.replace('calendar.ics', 'planning.html'));
     expect(page.status).toBe(200);
     expect(page.headers['content-type']).toBe('text/html; charset=utf-8');
@@ -183,5 +243,28 @@ describe('sharing', () => {
       token: w.practitioner.token,
     });
     expect(foreign.status).toBe(404);
+  });
+});
+
+describe('a link lives with its holder', () => {
+  it('a feed stops when its practitioner is suspended', async () => {
+    const other = await buildCentre('Suspension centre');
+    const feed = await call('POST', `/agenda/practitioners/${other.practitioner.userId}/calendar-feeds`, {
+      token: other.practitioner.token,
+    });
+    const path = new URL(feed.body.url).pathname;
+    expect((await get(path)).status).toBe(200);
+    const { updateStaffMember } = await import('#functions/centres/staff');
+    const { findMembership } = await import('#functions/centres/repository');
+    const member = await findMembership(other.centreId, other.practitioner.userId);
+    await updateStaffMember(
+      other.manager.actor,
+      other.practitioner.userId,
+      { version: member!.version, status: 'suspended' },
+      {
+        followsPatients: async () => false,
+      } as never,
+    );
+    expect((await get(path)).status).toBe(404);
   });
 });

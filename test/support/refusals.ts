@@ -2,6 +2,7 @@ import type { OperationSpec } from '#shared/http/operation';
 import { itemId, type SnapshotDiff } from './table';
 
 type Item = Record<string, unknown>;
+const auditEvents = (item: Item) => item.entity === 'AuditEvent' || String(item.pk).includes('#AUDIT#');
 const signInTraces = (item: Item) =>
   String(item.pk).startsWith('THROTTLE#') ||
   (String(item.pk).startsWith('USER#') && String(item.sk).startsWith('SIGNIN#'));
@@ -19,7 +20,18 @@ const refusalsThatWrite: Partial<Record<string, { codes: string[]; mayWrite: (it
     mayWrite: signInTraces,
   },
   verifyMfa: { codes: ['invalid_code'], mayWrite: signInTraces },
+  // A series booked or moved in several transactions, whose later part finds its time taken, is
+  // taken back whole; the attempt and its undo stay in the audit trail (decision 0018).
+  createAppointment: { codes: ['slot_taken', 'concurrent_modification'], mayWrite: auditEvents },
+  moveAppointment: { codes: ['slot_taken', 'concurrent_modification', 'version_conflict'], mayWrite: auditEvents },
 };
+
+/**
+ * Whether a refusal of this route may write at all: only those need the table compared item by
+ * item; for every other route a refusal must have had no write request succeed (counted by the SDK
+ * middleware), which is what an unchanged table comes to, without scanning it twice per request.
+ */
+export const refusalMayWrite = (route: OperationSpec) => route.operationId in refusalsThatWrite;
 
 /** What a refusal wrote beyond its allowance (nothing, for all but `refusalsThatWrite`). */
 export function unexpectedWrites(route: OperationSpec, problemCode: unknown, diff: SnapshotDiff) {
