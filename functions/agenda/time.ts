@@ -55,9 +55,6 @@ export function dayBounds(localDate: string, zone: string, days = 1) {
 export const localDateOf = (t: DateTime) => t.toFormat('yyyy-MM-dd');
 export const localStartOf = (t: DateTime) => t.toFormat("yyyy-MM-dd'T'HH:mm");
 
-/** The centre's "today" as a local date. */
-export const todayIn = (zone: string, now = new Date()) => localDateOf(DateTime.fromJSDate(now, { zone }));
-
 const weekdays = ['mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun'] as const;
 export const weekdayOf = (t: DateTime) => weekdays[t.weekday - 1]!;
 
@@ -66,22 +63,4 @@ export function atLocal(localDate: string, time: string, zone: string): DateTime
   const text = `${localDate}T${time}`;
   const t = DateTime.fromISO(text, { zone });
   return t.toFormat("yyyy-MM-dd'T'HH:mm") === text ? t : undefined;
-}
-
-/**
- * The starts of a weekly series on the wall clock: the first, then every `everyWeeks` weeks at the
- * same local time, `count` times or until the local date `until` (inclusive).
- */
-export function seriesStarts(
-  first: DateTime,
-  rule: { everyWeeks: number; count?: number | undefined; until?: string | undefined },
-  max: number,
-): DateTime[] {
-  const starts: DateTime[] = [];
-  for (let i = 0; starts.length < (rule.count ?? max + 1); i++) {
-    const next = first.plus({ weeks: i * rule.everyWeeks });
-    if (rule.until !== undefined && localDateOf(next) > rule.until) break;
-    starts.push(next);
-  }
-  return starts;
 }

@@ -3,8 +3,17 @@ import { DateTime } from 'luxon';
 import { describe, expect, it } from 'vitest';
 import { chunked } from '#functions/agenda/appointments';
 import { cellChanges } from '#functions/agenda/repository';
-import { episodeRefusal, freeSlotsOf, hoursInForce, overlaps, usedPercent, withinHours } from '#functions/agenda/rules';
-import { cellsOf, dayBounds, instantOf } from '#functions/agenda/time';
+import {
+  assertLocations,
+  episodeRefusal,
+  freeSlotsOf,
+  hoursInForce,
+  overlaps,
+  tooManyOccurrences,
+  usedPercent,
+  withinHours,
+} from '#functions/agenda/rules';
+import { assertOnGrid, atLocal, cellsOf, dayBounds, instantOf } from '#functions/agenda/time';
 
 /** The agenda's rules that need no database: time, cells, hours, overlaps, episodes. */
 const ZONE = 'Europe/Brussels';
@@ -163,7 +172,7 @@ describe('overlaps and episodes', () => {
 describe('free slots', () => {
   /** The rule written plainly: every candidate stepped on the wall clock with luxon. */
   function reference(input: Parameters<typeof freeSlotsOf>[0]) {
-    const out: { start: string; localStart: string }[] = [];
+    const out: { start: string; end: string; localStart: string }[] = [];
     for (let d = 0; d < input.days; d++) {
       const day = DateTime.fromISO(input.from, { zone: input.zone }).plus({ days: d });
       const date = day.toFormat('yyyy-MM-dd');
@@ -180,7 +189,7 @@ describe('free slots', () => {
           if (e > closes) break;
           const slot = { start: s.toUTC().toISO()!, end: e.toUTC().toISO()! };
           if (s.toMillis() > input.now && !input.busy.some((b) => overlaps(b, slot)))
-            out.push({ start: slot.start, localStart: s.toFormat("yyyy-MM-dd'T'HH:mm") });
+            out.push({ start: slot.start, end: slot.end, localStart: s.toFormat("yyyy-MM-dd'T'HH:mm") });
         }
       }
     }
@@ -219,7 +228,7 @@ describe('free slots', () => {
             now: base + 36 * 3_600_000,
             isHoliday: (date: string) => date.endsWith('-26'),
           };
-          const fast = freeSlotsOf(input).map(({ start, localStart }) => ({ start, localStart }));
+          const fast = freeSlotsOf(input).map(({ start, end, localStart }) => ({ start, end, localStart }));
           expect(fast).toEqual(reference(input));
         },
       ),
@@ -255,5 +264,118 @@ describe('free slots', () => {
       isHoliday: () => false,
     });
     expect(slots.map((s) => s.localStart.slice(11))).toEqual(['01:00', '01:30', '03:00', '03:30']);
+  });
+});
+
+describe('edges the mutation run found untested', () => {
+  it('refuses a time off the grid (minutes, seconds) and accepts one on it', () => {
+    expect(() => assertOnGrid(at('2027-06-07T09:03'), 'body.start')).toThrow(/5-minute grid/);
+    expect(() => assertOnGrid(at('2027-06-07T09:05').set({ second: 30 }), 'body.start')).toThrow(/5-minute grid/);
+    expect(() => assertOnGrid(at('2027-06-07T09:05').set({ millisecond: 1 }), 'body.start')).toThrow(/5-minute grid/);
+    expect(() => assertOnGrid(at('2027-06-07T09:05'), 'body.start')).not.toThrow();
+    try {
+      assertOnGrid(at('2027-06-07T09:03'), 'body.start');
+    } catch (error) {
+      expect((error as { details: unknown }).details).toEqual({
+        fields: [{ field: 'body.start', message: expect.stringContaining('5-minute grid') }],
+      });
+    }
+  });
+
+  it('names the field of a skipped local time; a 30-minute DST change (Lord Howe) is caught too', () => {
+    try {
+      instantOf('2027-03-28T02:30', ZONE, 'body.start');
+      expect.unreachable();
+    } catch (error) {
+      expect((error as { details: unknown }).details).toEqual({
+        fields: [{ field: 'body.start', message: 'this local time does not exist that day' }],
+      });
+    }
+    expect(() => instantOf('2027-10-03T02:15', 'Australia/Lord_Howe', 'f')).toThrow(/does not exist/);
+    expect(instantOf('2027-03-29T09:00+0530', ZONE, 'f').toUTC().toISO()).toBe('2027-03-29T03:30:00.000Z');
+  });
+
+  it('a wall-clock time the clocks skip has no instant that day', () => {
+    expect(atLocal('2027-03-28', '02:30', ZONE)).toBeUndefined();
+    expect(atLocal('2027-03-28', '03:30', ZONE)?.toUTC().toISO()).toBe('2027-03-28T01:30:00.000Z');
+  });
+
+  it('a session ending at midnight or crossing it is outside any hours; a booking without a place fits hours at one', () => {
+    const late = [{ day: 'mon' as const, opens: '20:00', closes: '23:55' }];
+    expect(withinHours(at('2027-06-07T23:30'), at('2027-06-08T00:00'), late, undefined)).toBe(false);
+    expect(withinHours(at('2027-06-07T23:30'), at('2027-06-08T00:30'), late, undefined)).toBe(false);
+    expect(withinHours(at('2027-06-07T23:00'), at('2027-06-07T23:30'), late, undefined)).toBe(true);
+    const atL1 = [{ day: 'mon' as const, opens: '08:00', closes: '12:00', locationId: 'L1' }];
+    expect(withinHours(at('2027-06-07T09:00'), at('2027-06-07T09:30'), atL1, undefined)).toBe(true);
+  });
+
+  it('names every location that is not the centre’s', () => {
+    const centre = { locations: [{ locationId: 'L1', name: 'Cabinet' }] };
+    expect(() =>
+      assertLocations(centre, { 'body.locationId': 'L1', 'body.travel.toLocationId': undefined }),
+    ).not.toThrow();
+    try {
+      assertLocations(centre, {
+        'body.locationId': 'L2',
+        'body.travel.fromLocationId': 'L1',
+        'body.travel.toLocationId': 'L3',
+      });
+      expect.unreachable();
+    } catch (error) {
+      expect(error).toMatchObject({
+        code: 'unknown_location',
+        details: {
+          fields: [
+            { field: 'body.locationId', message: 'not a location of this centre' },
+            { field: 'body.travel.toLocationId', message: 'not a location of this centre' },
+          ],
+        },
+      });
+    }
+  });
+
+  it('episode refusals carry a message; nothing granted is 0 % used; a too long series names the recurrence', () => {
+    const e = { granted: { a: 1 }, prescriptionDate: '2027-01-10', expiresOn: '2027-06-30' };
+    for (const [kind, date] of [
+      ['b', '2027-02-01'],
+      ['a', '2027-01-01'],
+      ['a', '2027-07-01'],
+    ] as const)
+      expect(episodeRefusal(e, kind, date)?.message.length).toBeGreaterThan(20);
+    expect(usedPercent({ granted: {}, used: {} })).toBe(0);
+    expect(tooManyOccurrences(52)).toMatchObject({
+      code: 'validation_failed',
+      details: { fields: [{ field: 'body.recurrence', message: 'at most 52 occurrences' }] },
+    });
+  });
+
+  const slotsOf = (input: Partial<Parameters<typeof freeSlotsOf>[0]>) =>
+    freeSlotsOf({
+      from: '2027-06-07',
+      days: 1,
+      zone: ZONE,
+      hours: [{ day: 'mon', opens: '09:00', closes: '10:00' }],
+      slotMinutes: 30,
+      durationMinutes: 30,
+      busy: [],
+      now: 0,
+      isHoliday: () => false,
+      ...input,
+    }).map((s) => ({ at: s.localStart.slice(11), ...(s.locationId ? { locationId: s.locationId } : {}) }));
+
+  it('free slots: a busy minute anywhere inside a slot removes it; slots carry their location', () => {
+    const busy = [{ start: '2027-06-07T07:10:00.000Z', end: '2027-06-07T07:15:00.000Z' }]; // 09:10 local
+    expect(slotsOf({ busy })).toEqual([{ at: '09:30' }]);
+    expect(slotsOf({ hours: [{ day: 'mon', opens: '09:00', closes: '10:00', locationId: 'L1' }] })).toEqual([
+      { at: '09:00', locationId: 'L1' },
+      { at: '09:30', locationId: 'L1' },
+    ]);
+  });
+
+  it('free slots: an opening rounded past its closing, or hours in the skipped hour, give none', () => {
+    expect(slotsOf({ hours: [{ day: 'mon', opens: '09:57', closes: '10:00' }], durationMinutes: 5 })).toEqual([]);
+    expect(
+      slotsOf({ from: '2027-03-28', hours: [{ day: 'sun', opens: '02:00', closes: '02:45' }], durationMinutes: 15 }),
+    ).toEqual([]);
   });
 });
