@@ -12,6 +12,7 @@
  * another process). DynamoDB requests of each of our calls are counted (CENTRUM_COUNT_REQUESTS=1).
  * Run by bench/run.ts with the engine endpoint in the env; writes its result to BENCH_OUT.
  */
+import { keyAttributes } from '#shared/db/table-definition';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { BatchGetCommand, BatchWriteCommand, DynamoDBDocumentClient, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { DateTime } from 'luxon';
@@ -223,18 +224,7 @@ base.middlewareStack.add(
 const doc = DynamoDBDocumentClient.from(base, {
   marshallOptions: { removeUndefinedValues: true, convertClassInstanceToMap: false },
 });
-const KEY_ATTRIBUTES = new Set([
-  'pk',
-  'sk',
-  'gsi1pk',
-  'gsi1sk',
-  'gsi2pk',
-  'gsi2sk',
-  'gsi3pk',
-  'gsi3sk',
-  'gsi4pk',
-  'gsi4sk',
-]);
+const KEY_ATTRIBUTES = new Set(keyAttributes);
 const strip = (item: Record<string, unknown>) =>
   Object.fromEntries(Object.entries(item).filter(([k]) => !KEY_ATTRIBUTES.has(k) && k !== 'entity'));
 

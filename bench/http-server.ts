@@ -8,6 +8,7 @@
  * serves until it is terminated. Request counting is OFF here. Answers the IPC message `cpu` with
  * its process.cpuUsage().
  */
+import { keyAttributes } from '#shared/db/table-definition';
 import { randomUUID } from 'node:crypto';
 import { createServer, type Server } from 'node:http';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
@@ -41,18 +42,7 @@ const doc = DynamoDBDocumentClient.from(
   { marshallOptions: { removeUndefinedValues: true } },
 );
 const newEventId = monotonicFactory();
-const KEY_ATTRIBUTES = new Set([
-  'pk',
-  'sk',
-  'gsi1pk',
-  'gsi1sk',
-  'gsi2pk',
-  'gsi2sk',
-  'gsi3pk',
-  'gsi3sk',
-  'gsi4pk',
-  'gsi4sk',
-]);
+const KEY_ATTRIBUTES = new Set(keyAttributes);
 
 const reference = createServer(async (req, res) => {
   try {

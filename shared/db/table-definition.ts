@@ -22,6 +22,13 @@ export const tableDefinition = {
 
 export type IndexName = (typeof tableDefinition.globalSecondaryIndexes)[number]['indexName'];
 
+/** Every key attribute of the table and its indexes (`pk`, `sk`, `gsi1pk`, …): never domain data. */
+export const keyAttributes: readonly string[] = [
+  tableDefinition.partitionKey,
+  tableDefinition.sortKey,
+  ...tableDefinition.globalSecondaryIndexes.flatMap((index) => [index.partitionKey, index.sortKey]),
+];
+
 /** CreateTable input for DynamoDB Local (on-demand, all attributes projected). */
 export function createTableInput(tableName: string) {
   const attributes = new Set<string>([tableDefinition.partitionKey, tableDefinition.sortKey]);

@@ -15,7 +15,7 @@ import { unmarshall } from '@aws-sdk/util-dynamodb';
 import { db, tableName } from '#shared/db/client';
 import { cancellationCodes } from '#shared/db/errors';
 import type { TableKey } from '#shared/db/keys';
-import type { IndexName } from '#shared/db/table-definition';
+import { type IndexName, keyAttributes } from '#shared/db/table-definition';
 
 /**
  * Thin, typed helpers over the document client (see docs/decisions/0001-single-table-thin-entity-layer.md).
@@ -217,20 +217,7 @@ export function queryIndex<T extends Item = Item>(
   });
 }
 
-const KEY_ATTRIBUTES = new Set([
-  'pk',
-  'sk',
-  'gsi1pk',
-  'gsi1sk',
-  'gsi2pk',
-  'gsi2sk',
-  'gsi3pk',
-  'gsi3sk',
-  'gsi4pk',
-  'gsi4sk',
-  'ttl',
-  'entity',
-]);
+const KEY_ATTRIBUTES = new Set([...keyAttributes, 'ttl', 'entity']);
 
 /** Table-key attributes are never part of a domain object. (A loop: twice as fast as a rest pattern on hot reads.) */
 export function stripKeys<T extends Item>(item: T): T {
