@@ -1,14 +1,4 @@
-import { defineConfig } from 'vitest/config';
-import base from './vitest.config';
+import { unitTestsOnly } from './vitest.mutation-unit';
 
 /** stryker.keys.mjs: the unit project, limited to the keys module's own tests. */
-type Project = { test: { name: string } };
-export default defineConfig({
-  ...base,
-  test: {
-    ...base.test,
-    projects: (base.test?.projects ?? [])
-      .filter((p) => (p as Project).test.name === 'unit')
-      .map((p) => ({ ...(p as Project), test: { ...(p as Project).test, include: ['test/db/keys.unit.test.ts'] } })),
-  },
-});
+export default unitTestsOnly(['test/db/keys.unit.test.ts']);
