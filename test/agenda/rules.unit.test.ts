@@ -2,7 +2,7 @@ import fc from 'fast-check';
 import { DateTime } from 'luxon';
 import { describe, expect, it } from 'vitest';
 import { chunked } from '#functions/agenda/appointments';
-import { cellChanges } from '#functions/agenda/repository';
+import { cellChanges, cellOpItem, invertCellOp, moveCellOps } from '#functions/agenda/repository';
 import {
   assertLocations,
   episodeRefusal,
@@ -63,6 +63,38 @@ describe('occupied-time cells of a move', () => {
   });
   const kinds = (items: ReturnType<typeof cellChanges>) =>
     items.map((i) => (i.Put ? `put ${String(i.Put.Item?.sk)}` : `delete ${String(i.Delete?.Key?.sk)}`));
+
+  it('takes free cells until a day after the session, frees only cells the appointment holds', () => {
+    const items = cellChanges(
+      'C',
+      'A',
+      held('P', '2027-01-04T09:00:00.000Z', 5),
+      held('P', '2027-01-04T10:00:00.000Z', 5),
+    );
+    expect(items).toEqual([
+      {
+        Delete: {
+          TableName: expect.any(String),
+          Key: { pk: 'CENTRE#C#OCCUPIED#P', sk: '2027-01-04T09:00:00.000Z' },
+          ConditionExpression: 'appointmentId = :a',
+          ExpressionAttributeValues: { ':a': 'A' },
+        },
+      },
+      {
+        Put: {
+          TableName: expect.any(String),
+          Item: {
+            pk: 'CENTRE#C#OCCUPIED#P',
+            sk: '2027-01-04T10:00:00.000Z',
+            entity: 'OccupiedCell',
+            appointmentId: 'A',
+            ttl: Date.parse('2027-01-04T10:05:00.000Z') / 1000 + 86_400,
+          },
+          ConditionExpression: 'attribute_not_exists(pk)',
+        },
+      },
+    ]);
+  });
 
   it('takes only the new cells and frees only the old ones when the ranges overlap', () => {
     const before = held('P', '2027-01-04T09:00:00.000Z', 15);
@@ -377,5 +409,93 @@ describe('edges the mutation run found untested', () => {
     expect(
       slotsOf({ from: '2027-03-28', hours: [{ day: 'sun', opens: '02:00', closes: '02:45' }], durationMinutes: 15 }),
     ).toEqual([]);
+  });
+});
+
+describe('cell hand-overs of appointments moving together', () => {
+  const cellKey = (op: { practitionerId: string; cell: string }) => `${op.practitionerId}|${op.cell}`;
+  const held = (appointments: { appointmentId: string; practitionerId: string; start: string; end: string }[]) => {
+    const map = new Map<string, string>();
+    for (const a of appointments)
+      for (const c of cellsOf(a.start, a.end)) map.set(`${a.practitionerId}|${c}`, a.appointmentId);
+    return map;
+  };
+
+  it('turns who holds each cell before into who holds it after, one change per cell', () => {
+    const t = (n: number) => new Date(Date.UTC(2027, 0, 4) + n * 300_000).toISOString();
+    fc.assert(
+      fc.property(
+        fc.array(
+          fc.tuple(
+            fc.integer({ min: 0, max: 60 }),
+            fc.integer({ min: 1, max: 12 }),
+            fc.integer({ min: -30, max: 30 }),
+            fc.boolean(),
+          ),
+          { minLength: 1, maxLength: 6 },
+        ),
+        (specs) => {
+          // Appointments that do not overlap before (each on its own 100-cell stretch), moved by any amount.
+          const moves = specs.map(([offset, n, shift, other], i) => {
+            const from = {
+              appointmentId: `A${i}`,
+              practitionerId: 'P',
+              start: t(i * 100 + offset),
+              end: t(i * 100 + offset + n),
+            };
+            const to = {
+              ...from,
+              practitionerId: other ? 'Q' : 'P',
+              start: t(i * 100 + offset + shift),
+              end: t(i * 100 + offset + shift + n),
+            };
+            return { from, to };
+          });
+          const ops = moveCellOps(moves);
+          expect(new Set(ops.map(cellKey)).size).toBe(ops.length);
+          const state = held(moves.map((m) => m.from));
+          for (const op of ops) {
+            expect(state.get(cellKey(op))).toBe(op.before?.appointmentId);
+            if (op.after) state.set(cellKey(op), op.after.appointmentId);
+            else state.delete(cellKey(op));
+            expect(op.move).toBe(moves.findIndex((m) => m.to.appointmentId === (op.after ?? op.before)!.appointmentId));
+          }
+          expect(state).toEqual(held(moves.map((m) => m.to)));
+          // A cell that keeps its holder and its expiry is left alone.
+          for (const op of ops)
+            expect(op.before && op.after && JSON.stringify(op.before) === JSON.stringify(op.after)).toBeFalsy();
+          // Undone, every change restores the holder before, from the holder after.
+          for (const op of ops.map(invertCellOp)) {
+            expect(state.get(cellKey(op))).toBe(op.before?.appointmentId);
+            if (op.after) state.set(cellKey(op), op.after.appointmentId);
+            else state.delete(cellKey(op));
+          }
+          expect(state).toEqual(held(moves.map((m) => m.from)));
+        },
+      ),
+      { numRuns: 300 },
+    );
+  });
+
+  it('hands a cell over with a condition on its previous holder, takes a free one on its absence', () => {
+    const key = { practitionerId: 'P', cell: '2027-01-04T09:00:00.000Z' };
+    const handOver = cellOpItem('C', {
+      ...key,
+      before: { appointmentId: 'A', ttl: 1 },
+      after: { appointmentId: 'B', ttl: 2 },
+    });
+    expect(handOver.Put).toMatchObject({
+      Item: { pk: 'CENTRE#C#OCCUPIED#P', sk: key.cell, entity: 'OccupiedCell', appointmentId: 'B', ttl: 2 },
+      ConditionExpression: 'appointmentId = :before',
+      ExpressionAttributeValues: { ':before': 'A' },
+    });
+    expect(cellOpItem('C', { ...key, after: { appointmentId: 'B', ttl: 2 } }).Put?.ConditionExpression).toBe(
+      'attribute_not_exists(pk)',
+    );
+    expect(cellOpItem('C', { ...key, before: { appointmentId: 'A', ttl: 1 } }).Delete).toMatchObject({
+      Key: { pk: 'CENTRE#C#OCCUPIED#P', sk: key.cell },
+      ConditionExpression: 'appointmentId = :before',
+      ExpressionAttributeValues: { ':before': 'A' },
+    });
   });
 });
