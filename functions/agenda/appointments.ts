@@ -335,34 +335,6 @@ async function undoChunk(actor: Actor, origin: Origin, chunk: StoredAppointment[
   }
 }
 
-/** Writes a new state of an appointment if it is still the version read, with its cell changes. */
-async function saveAppointment(
-  before: StoredAppointment,
-  after: StoredAppointment,
-  extra: TransactItem[],
-  audit: TransactItem,
-) {
-  const items = [
-    appointmentPut(after, before.version),
-    ...cellChanges(
-      before.centreId,
-      before.appointmentId,
-      isOpen(before) ? before : undefined,
-      isOpen(after) ? after : undefined,
-    ),
-    ...extra,
-    audit,
-  ];
-  try {
-    await transactWrite(items);
-  } catch (error) {
-    const failed = transactionConditionFailed(error);
-    if (failed.includes(0)) throw staleVersion(before.version);
-    if (failed.length) throw slotTaken();
-    throw error;
-  }
-}
-
 function changed(before: StoredAppointment, changes: Partial<StoredAppointment>): StoredAppointment {
   return {
     ...before,
@@ -499,7 +471,7 @@ async function moveTogether(
   const done: typeof chunks = [];
   try {
     for (const chunk of chunks) {
-      await commitMoves(
+      await commitAppointments(
         chunk.map((p) => ({ appointment: p.to, expectedVersion: p.from.version })),
         chunk.flatMap((p) => p.ops.map((op) => cellOpItem(centreId, op))),
         audit(chunk),
@@ -508,7 +480,7 @@ async function moveTogether(
     }
   } catch (error) {
     for (const chunk of done.reverse())
-      await commitMoves(
+      await commitAppointments(
         chunk.map((p) => ({
           appointment: {
             ...p.from,
@@ -530,7 +502,11 @@ async function moveTogether(
   }
 }
 
-async function commitMoves(
+/**
+ * Writes appointments' new states (each if still the version read), cell changes and the audit event
+ * in one transaction: 409 `version_conflict` if an appointment changed, `slot_taken` if a cell did.
+ */
+export async function commitAppointments(
   appointments: { appointment: StoredAppointment; expectedVersion: number }[],
   cells: TransactItem[],
   audit: TransactItem,
@@ -598,9 +574,8 @@ export async function updateAppointment(
     if (value === null) delete record[field];
     else if (value !== undefined) record[field] = value;
   }
-  await saveAppointment(
-    before,
-    after,
+  await commitAppointments(
+    [{ appointment: after, expectedVersion: before.version }],
     [],
     auditPut(actor, origin, {
       action: 'appointment.update',

@@ -5,7 +5,7 @@ import { batchLookup, type TransactItem, transactionConditionFailed, transactWri
 import { conflict, notFound, ruleViolation } from '#shared/errors';
 import type { Cursors } from '#shared/http/cursor';
 import type { Origin } from '#shared/origin';
-import { appointmentView, chunked } from './appointments';
+import { appointmentView, chunked, commitAppointments } from './appointments';
 import { practitionerZone, recordAgendaRead } from './views';
 import {
   appointmentFromItem,
@@ -143,23 +143,16 @@ export async function setAppointmentStatus(
       version: before.version + 1,
       updatedAt: new Date().toISOString(),
     };
-    try {
-      await transactWrite([
-        appointmentPut(after, before.version),
-        auditPut(actor, origin, {
-          action: 'appointment.status',
-          patientId: before.patientId,
-          recordIds: [appointmentId],
-          fields: ['status'],
-        }),
-      ]);
-    } catch (error) {
-      if (transactionConditionFailed(error).length)
-        throw conflict('version_conflict', 'The appointment was changed by someone else: reload and retry', {
-          currentVersion: before.version,
-        });
-      throw error;
-    }
+    await commitAppointments(
+      [{ appointment: after, expectedVersion: before.version }],
+      [],
+      auditPut(actor, origin, {
+        action: 'appointment.status',
+        patientId: before.patientId,
+        recordIds: [appointmentId],
+        fields: ['status'],
+      }),
+    );
     return appointmentView(actor, after);
   }
   authorize(actor, 'agenda:close');
