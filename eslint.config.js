@@ -13,6 +13,7 @@ export const contextDependencies = {
   centres: ['identity'],
   patients: ['centres'],
   agenda: ['centres', 'patients'],
+  reminders: ['identity', 'centres', 'patients', 'agenda'],
 };
 
 const compositionRoots = ['handler.ts', 'jobs.ts'];

@@ -19,9 +19,10 @@ export default defineConfig({
       // Cheap scrypt for the accounts tests create; test/identity/passwords.unit.test.ts keeps the real cost.
       CENTRUM_PASSWORD_HASH_COST: 'test',
       AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
-      // In-process queues and outbox e-mails, never SQS or SES.
+      // In-process queues, outbox e-mails and SMS, never SQS, SES or SNS.
       QUEUE_TRANSPORT: 'local',
       MAIL_TRANSPORT: 'outbox',
+      SMS_TRANSPORT: 'outbox',
     },
     testTimeout: 30_000,
     hookTimeout: 120_000,

@@ -333,6 +333,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/appointments/{appointmentId}/messages": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** An appointment's reminders: planned, sent and what happened to each (N2) */
+        get: operations["listAppointmentMessages"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/appointments/{appointmentId}/move": {
         parameters: {
             query?: never;
@@ -884,6 +901,41 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/patients/{patientId}/messages": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Messages sent to a patient, newest first, each with what happened to it (N2) */
+        get: operations["listPatientMessages"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/patients/{patientId}/reminder-preferences": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A patient's own reminder (default 1 day before at 12:00) and opt-outs per channel (M9) */
+        get: operations["getReminderPreferences"];
+        /** Set a patient's own reminder and opt-outs (on the patient's or guardian's request) */
+        put: operations["updateReminderPreferences"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/patients/{patientId}/transfer": {
         parameters: {
             query?: never;
@@ -911,6 +963,126 @@ export interface paths {
         /** Transfer history of a patient */
         get: operations["listPatientHistory"];
         put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/r/{token}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A reminder's link: the appointment and buttons to confirm or cancel it (records the click); 404 once it has started */
+        get: operations["openReminderLink"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/r/{token}/cancel": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** The patient cancels the appointment from the reminder: the slot is freed and the cancellation audited */
+        post: operations["cancelFromReminder"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/r/{token}/confirm": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** The patient confirms the appointment from the reminder (no sign-in; audited as the link) */
+        post: operations["confirmFromReminder"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/reminders/notices": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** What the centre must know about its messages, newest first: SMS cap reached, messages that failed (managers) */
+        get: operations["listMessageNotices"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/reminders/preview": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A reminder as a patient would receive it, in the centre's texts for a locale and channel (example values) */
+        get: operations["previewReminder"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/reminders/rules": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The centre's reminder rules, practitioners' rules, texts and SMS limits (with this month's SMS count) */
+        get: operations["listReminderRules"];
+        /** Replace the reminder rules (managers); applies to appointments booked or moved afterwards */
+        put: operations["updateReminderRules"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/reminders/rules/practitioners/{practitionerId}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /** A practitioner's own reminder rules (managers, or the practitioner): besides or instead of the centre's */
+        put: operations["updatePractitionerReminderRules"];
         post?: never;
         delete?: never;
         options?: never;
@@ -4546,6 +4718,147 @@ export interface operations {
             };
         };
     };
+    listAppointmentMessages: {
+        parameters: {
+            query?: {
+                cursor?: string;
+                limit?: number;
+            };
+            header?: never;
+            path: {
+                appointmentId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        items: {
+                            /**
+                             * @description What the patient did from its link
+                             * @enum {string}
+                             */
+                            answer?: "confirmed" | "cancelled";
+                            appointmentId: string;
+                            /** Format: date-time */
+                            appointmentStart: string;
+                            attempt?: number;
+                            /** @enum {string} */
+                            channel: "sms" | "email";
+                            /** Format: date-time */
+                            clickedAt?: string;
+                            /** Format: date-time */
+                            deliveredAt?: string;
+                            /** Format: date-time */
+                            dueAt: string;
+                            /** Format: date-time */
+                            failedAt?: string;
+                            /**
+                             * @description Planned as SMS, sent by e-mail (no phone, cap, per-phone limit)
+                             * @enum {string}
+                             */
+                            fallbackFrom?: "sms" | "email";
+                            /** @description Ours, once claimed for sending */
+                            messageId?: string;
+                            /** Format: date-time */
+                            openedAt?: string;
+                            patientId: string;
+                            /** @description Why skipped or failed: opted_out, no_contact, too_late, sms_limit, rejected… */
+                            reason?: string;
+                            /** @description Phone (E.164) or e-mail address the message went to */
+                            recipient?: string;
+                            /** Format: date-time */
+                            sentAt?: string;
+                            /**
+                             * @description `sending` then `accepted` by the provider, `delivered` or `failed`; `unconfirmed`: the provider’s answer was lost (never sent again); `skipped`: not sent (see `reason`); `withdrawn`: the appointment moved or was cancelled before
+                             * @enum {string}
+                             */
+                            status: "planned" | "sending" | "unconfirmed" | "accepted" | "delivered" | "failed" | "skipped" | "withdrawn";
+                        }[];
+                        nextCursor?: string;
+                    };
+                };
+            };
+            /** @description Invalid request: the failing fields are listed (also an unexpected query parameter or body) */
+            400: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing or invalid credentials (staff route) */
+            401: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The role does not allow this action */
+            403: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found (or belongs to another centre) */
+            404: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is larger than 64 KB */
+            413: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unexpected error (quote the request id) */
+            500: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The database is busy (`service_busy`): retry after Retry-After */
+            503: {
+                headers: {
+                    "retry-after": components["headers"]["RetryAfter"];
+                    "x-request-id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
     moveAppointment: {
         parameters: {
             query?: never;
@@ -7790,7 +8103,9 @@ export interface operations {
                     "application/json": {
                         items: {
                             action: string;
+                            /** @description A user id; for a link, the link or message id; for a scheduled job, its name */
                             actorId: string;
+                            /** @description manager, practitioner, secretary, calendar-link, reminder-link or system */
                             actorRole: string;
                             /** Format: date-time */
                             at: string;
@@ -9280,7 +9595,9 @@ export interface operations {
                     "application/json": {
                         items: {
                             action: string;
+                            /** @description A user id; for a link, the link or message id; for a scheduled job, its name */
                             actorId: string;
+                            /** @description manager, practitioner, secretary, calendar-link, reminder-link or system */
                             actorRole: string;
                             /** Format: date-time */
                             at: string;
@@ -9350,6 +9667,440 @@ export interface operations {
             };
             /** @description The body is larger than 64 KB */
             413: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unexpected error (quote the request id) */
+            500: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The database is busy (`service_busy`): retry after Retry-After */
+            503: {
+                headers: {
+                    "retry-after": components["headers"]["RetryAfter"];
+                    "x-request-id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    listPatientMessages: {
+        parameters: {
+            query?: {
+                cursor?: string;
+                limit?: number;
+            };
+            header?: never;
+            path: {
+                patientId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        items: {
+                            /**
+                             * @description What the patient did from its link
+                             * @enum {string}
+                             */
+                            answer?: "confirmed" | "cancelled";
+                            appointmentId: string;
+                            /** Format: date-time */
+                            appointmentStart: string;
+                            attempt?: number;
+                            /** @enum {string} */
+                            channel: "sms" | "email";
+                            /** Format: date-time */
+                            clickedAt?: string;
+                            /** Format: date-time */
+                            deliveredAt?: string;
+                            /** Format: date-time */
+                            dueAt: string;
+                            /** Format: date-time */
+                            failedAt?: string;
+                            /**
+                             * @description Planned as SMS, sent by e-mail (no phone, cap, per-phone limit)
+                             * @enum {string}
+                             */
+                            fallbackFrom?: "sms" | "email";
+                            /** @description Ours, once claimed for sending */
+                            messageId?: string;
+                            /** Format: date-time */
+                            openedAt?: string;
+                            patientId: string;
+                            /** @description Why skipped or failed: opted_out, no_contact, too_late, sms_limit, rejected… */
+                            reason?: string;
+                            /** @description Phone (E.164) or e-mail address the message went to */
+                            recipient?: string;
+                            /** Format: date-time */
+                            sentAt?: string;
+                            /**
+                             * @description `sending` then `accepted` by the provider, `delivered` or `failed`; `unconfirmed`: the provider’s answer was lost (never sent again); `skipped`: not sent (see `reason`); `withdrawn`: the appointment moved or was cancelled before
+                             * @enum {string}
+                             */
+                            status: "planned" | "sending" | "unconfirmed" | "accepted" | "delivered" | "failed" | "skipped" | "withdrawn";
+                        }[];
+                        nextCursor?: string;
+                    };
+                };
+            };
+            /** @description Invalid request: the failing fields are listed (also an unexpected query parameter or body) */
+            400: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing or invalid credentials (staff route) */
+            401: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The role does not allow this action */
+            403: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found (or belongs to another centre) */
+            404: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is larger than 64 KB */
+            413: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unexpected error (quote the request id) */
+            500: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The database is busy (`service_busy`): retry after Retry-After */
+            503: {
+                headers: {
+                    "retry-after": components["headers"]["RetryAfter"];
+                    "x-request-id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    getReminderPreferences: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                patientId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /**
+                         * @description The channel of their own reminder
+                         * @enum {string}
+                         */
+                        channel: "sms" | "email";
+                        /** @description Channels the patient (or their guardian) refuses: nothing is sent by them */
+                        optOut: {
+                            email: boolean;
+                            sms: boolean;
+                        };
+                        patientId: string;
+                        /** @description Their own reminder; null: the default (1 day before at 12:00) */
+                        timing: ({
+                            at: string;
+                            days: number;
+                            /** @constant */
+                            kind: "daysBefore";
+                        } | {
+                            hours: number;
+                            /** @constant */
+                            kind: "hoursBefore";
+                        }) | null;
+                        /** Format: date-time */
+                        updatedAt?: string;
+                        updatedBy?: string;
+                        /** @description The version read (0 before the first change) */
+                        version: number;
+                    };
+                };
+            };
+            /** @description Invalid request: the failing fields are listed (also an unexpected query parameter or body) */
+            400: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing or invalid credentials (staff route) */
+            401: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The role does not allow this action */
+            403: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found (or belongs to another centre) */
+            404: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is larger than 64 KB */
+            413: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unexpected error (quote the request id) */
+            500: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The database is busy (`service_busy`): retry after Retry-After */
+            503: {
+                headers: {
+                    "retry-after": components["headers"]["RetryAfter"];
+                    "x-request-id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    updateReminderPreferences: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                patientId: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /**
+                     * @description The channel of their own reminder
+                     * @enum {string}
+                     */
+                    channel: "sms" | "email";
+                    /** @description Channels the patient (or their guardian) refuses: nothing is sent by them */
+                    optOut: {
+                        email: boolean;
+                        sms: boolean;
+                    };
+                    /** @description Their own reminder; null: the default (1 day before at 12:00) */
+                    timing: ({
+                        at: string;
+                        days: number;
+                        /** @constant */
+                        kind: "daysBefore";
+                    } | {
+                        hours: number;
+                        /** @constant */
+                        kind: "hoursBefore";
+                    }) | null;
+                    /** @description The version read (0 before the first change) */
+                    version: number;
+                };
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /**
+                         * @description The channel of their own reminder
+                         * @enum {string}
+                         */
+                        channel: "sms" | "email";
+                        /** @description Channels the patient (or their guardian) refuses: nothing is sent by them */
+                        optOut: {
+                            email: boolean;
+                            sms: boolean;
+                        };
+                        patientId: string;
+                        /** @description Their own reminder; null: the default (1 day before at 12:00) */
+                        timing: ({
+                            at: string;
+                            days: number;
+                            /** @constant */
+                            kind: "daysBefore";
+                        } | {
+                            hours: number;
+                            /** @constant */
+                            kind: "hoursBefore";
+                        }) | null;
+                        /** Format: date-time */
+                        updatedAt?: string;
+                        updatedBy?: string;
+                        /** @description The version read (0 before the first change) */
+                        version: number;
+                    };
+                };
+            };
+            /** @description Invalid request: the failing fields are listed (also an unexpected query parameter or body) */
+            400: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing or invalid credentials (staff route) */
+            401: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The role does not allow this action */
+            403: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found (or belongs to another centre) */
+            404: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The version sent is not the current one (`version_conflict`, with `currentVersion`); Another request changed the same data at the same moment (`concurrent_modification`): retry */
+            409: {
+                headers: {
+                    "retry-after": components["headers"]["RetryAfter"];
+                    "x-request-id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is larger than 64 KB */
+            413: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is not application/json */
+            415: {
                 headers: {
                     "x-request-id": components["headers"]["RequestId"];
                     [name: string]: unknown;
@@ -9647,6 +10398,1075 @@ export interface operations {
             };
             /** @description The body is larger than 64 KB */
             413: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unexpected error (quote the request id) */
+            500: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The database is busy (`service_busy`): retry after Retry-After */
+            503: {
+                headers: {
+                    "retry-after": components["headers"]["RetryAfter"];
+                    "x-request-id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    openReminderLink: {
+        parameters: {
+            query?: {
+                a?: "confirm" | "cancel";
+            };
+            header?: never;
+            path: {
+                token: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/html": string;
+                };
+            };
+            /** @description Invalid request: the failing fields are listed (also an unexpected query parameter or body) */
+            400: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found (or belongs to another centre) */
+            404: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Another request changed the same data at the same moment (`concurrent_modification`): retry */
+            409: {
+                headers: {
+                    "retry-after": components["headers"]["RetryAfter"];
+                    "x-request-id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is larger than 64 KB */
+            413: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unexpected error (quote the request id) */
+            500: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The database is busy (`service_busy`): retry after Retry-After */
+            503: {
+                headers: {
+                    "retry-after": components["headers"]["RetryAfter"];
+                    "x-request-id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    cancelFromReminder: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                token: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/html": string;
+                };
+            };
+            /** @description Invalid request: the failing fields are listed (also an unexpected query parameter or body) */
+            400: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found (or belongs to another centre) */
+            404: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Another request changed the same data at the same moment (`concurrent_modification`): retry */
+            409: {
+                headers: {
+                    "retry-after": components["headers"]["RetryAfter"];
+                    "x-request-id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is larger than 64 KB */
+            413: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unexpected error (quote the request id) */
+            500: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The database is busy (`service_busy`): retry after Retry-After */
+            503: {
+                headers: {
+                    "retry-after": components["headers"]["RetryAfter"];
+                    "x-request-id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    confirmFromReminder: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                token: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/html": string;
+                };
+            };
+            /** @description Invalid request: the failing fields are listed (also an unexpected query parameter or body) */
+            400: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found (or belongs to another centre) */
+            404: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Another request changed the same data at the same moment (`concurrent_modification`): retry */
+            409: {
+                headers: {
+                    "retry-after": components["headers"]["RetryAfter"];
+                    "x-request-id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is larger than 64 KB */
+            413: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unexpected error (quote the request id) */
+            500: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The database is busy (`service_busy`): retry after Retry-After */
+            503: {
+                headers: {
+                    "retry-after": components["headers"]["RetryAfter"];
+                    "x-request-id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    listMessageNotices: {
+        parameters: {
+            query?: {
+                cursor?: string;
+                limit?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        items: {
+                            appointmentId?: string;
+                            /** Format: date-time */
+                            at: string;
+                            /** @enum {string} */
+                            kind: "sms_cap_reached" | "message_failed";
+                            noticeId: string;
+                            patientId?: string;
+                            text: string;
+                        }[];
+                        nextCursor?: string;
+                    };
+                };
+            };
+            /** @description Invalid request: the failing fields are listed (also an unexpected query parameter or body) */
+            400: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing or invalid credentials (staff route) */
+            401: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The role does not allow this action */
+            403: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is larger than 64 KB */
+            413: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unexpected error (quote the request id) */
+            500: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The database is busy (`service_busy`): retry after Retry-After */
+            503: {
+                headers: {
+                    "retry-after": components["headers"]["RetryAfter"];
+                    "x-request-id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    previewReminder: {
+        parameters: {
+            query: {
+                channel: "sms" | "email";
+                locale: "fr-BE" | "nl-BE" | "de-BE" | "fr-FR" | "en";
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {string} */
+                        channel: "sms" | "email";
+                        locale: string;
+                        smsSegments?: number;
+                        subject?: string;
+                        text: string;
+                    };
+                };
+            };
+            /** @description Invalid request: the failing fields are listed (also an unexpected query parameter or body) */
+            400: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing or invalid credentials (staff route) */
+            401: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The role does not allow this action */
+            403: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is larger than 64 KB */
+            413: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unexpected error (quote the request id) */
+            500: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The database is busy (`service_busy`): retry after Retry-After */
+            503: {
+                headers: {
+                    "retry-after": components["headers"]["RetryAfter"];
+                    "x-request-id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    listReminderRules: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        catchUp: {
+                            /** @description A reminder caught up late is sent only while the appointment is at least this far ahead */
+                            minLeadMinutes: number;
+                        };
+                        enabled: boolean;
+                        /**
+                         * @description `add`: the patient's preference is sent besides the rules; `replace`: instead of them; `ignore`: rules only
+                         * @enum {string}
+                         */
+                        patientPreference: "add" | "replace" | "ignore";
+                        practitioners: {
+                            [key: string]: {
+                                replaceCentreRules: boolean;
+                                rules: {
+                                    /** @description Only for these appointment types; absent: every type */
+                                    appointmentTypeIds?: string[];
+                                    /** @enum {string} */
+                                    channel: "sms" | "email";
+                                    ruleId: string;
+                                    timing: {
+                                        at: string;
+                                        days: number;
+                                        /** @constant */
+                                        kind: "daysBefore";
+                                    } | {
+                                        hours: number;
+                                        /** @constant */
+                                        kind: "hoursBefore";
+                                    };
+                                }[];
+                            };
+                        };
+                        rules: {
+                            /** @description Only for these appointment types; absent: every type */
+                            appointmentTypeIds?: string[];
+                            /** @enum {string} */
+                            channel: "sms" | "email";
+                            ruleId: string;
+                            timing: {
+                                at: string;
+                                days: number;
+                                /** @constant */
+                                kind: "daysBefore";
+                            } | {
+                                hours: number;
+                                /** @constant */
+                                kind: "hoursBefore";
+                            };
+                        }[];
+                        sms: {
+                            /** @description SMS a month; over it, SMS falls back to e-mail */
+                            monthlyCap: number;
+                            /** @description SMS one phone number receives in a day */
+                            perPhoneDailyLimit: number;
+                            /** @description Alphanumeric sender id, used where the destination country allows it */
+                            senderId?: string;
+                            /** @description SMS counted against the cap so far */
+                            sentThisMonth: number;
+                        };
+                        templates: {
+                            [key: string]: {
+                                emailSubject?: string;
+                                emailText?: string;
+                                sms?: string;
+                            };
+                        };
+                        /** Format: date-time */
+                        updatedAt?: string;
+                        updatedBy?: string;
+                        version: number;
+                    };
+                };
+            };
+            /** @description Invalid request: the failing fields are listed (also an unexpected query parameter or body) */
+            400: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing or invalid credentials (staff route) */
+            401: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The role does not allow this action */
+            403: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is larger than 64 KB */
+            413: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unexpected error (quote the request id) */
+            500: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The database is busy (`service_busy`): retry after Retry-After */
+            503: {
+                headers: {
+                    "retry-after": components["headers"]["RetryAfter"];
+                    "x-request-id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    updateReminderRules: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    catchUp: {
+                        /** @description A reminder caught up late is sent only while the appointment is at least this far ahead */
+                        minLeadMinutes: number;
+                    };
+                    enabled: boolean;
+                    /**
+                     * @description `add`: the patient's preference is sent besides the rules; `replace`: instead of them; `ignore`: rules only
+                     * @enum {string}
+                     */
+                    patientPreference: "add" | "replace" | "ignore";
+                    /** @description Rules of practitioners, by id (managers). Absent: kept as they are */
+                    practitioners?: {
+                        [key: string]: {
+                            /**
+                             * @description true: the practitioner's rules instead of the centre's
+                             * @default false
+                             */
+                            replaceCentreRules?: boolean;
+                            rules: {
+                                /** @description Only for these appointment types; absent: every type */
+                                appointmentTypeIds?: string[];
+                                /** @enum {string} */
+                                channel: "sms" | "email";
+                                /** @description Kept when sent back; a new rule gets one */
+                                ruleId?: string;
+                                timing: {
+                                    at: string;
+                                    days: number;
+                                    /** @constant */
+                                    kind: "daysBefore";
+                                } | {
+                                    hours: number;
+                                    /** @constant */
+                                    kind: "hoursBefore";
+                                };
+                            }[];
+                        };
+                    };
+                    /** @description The centre's rules */
+                    rules: {
+                        /** @description Only for these appointment types; absent: every type */
+                        appointmentTypeIds?: string[];
+                        /** @enum {string} */
+                        channel: "sms" | "email";
+                        /** @description Kept when sent back; a new rule gets one */
+                        ruleId?: string;
+                        timing: {
+                            at: string;
+                            days: number;
+                            /** @constant */
+                            kind: "daysBefore";
+                        } | {
+                            hours: number;
+                            /** @constant */
+                            kind: "hoursBefore";
+                        };
+                    }[];
+                    sms: {
+                        /** @description SMS a month; over it, SMS falls back to e-mail */
+                        monthlyCap: number;
+                        /** @description SMS one phone number receives in a day */
+                        perPhoneDailyLimit: number;
+                        /** @description Alphanumeric sender id, used where the destination country allows it */
+                        senderId?: string;
+                    };
+                    /** @description Texts per locale; absent fields use the defaults */
+                    templates?: {
+                        [key: string]: {
+                            emailSubject?: string;
+                            emailText?: string;
+                            sms?: string;
+                        };
+                    };
+                    /** @description The version read (0 before the first change) */
+                    version: number;
+                };
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        catchUp: {
+                            /** @description A reminder caught up late is sent only while the appointment is at least this far ahead */
+                            minLeadMinutes: number;
+                        };
+                        enabled: boolean;
+                        /**
+                         * @description `add`: the patient's preference is sent besides the rules; `replace`: instead of them; `ignore`: rules only
+                         * @enum {string}
+                         */
+                        patientPreference: "add" | "replace" | "ignore";
+                        practitioners: {
+                            [key: string]: {
+                                replaceCentreRules: boolean;
+                                rules: {
+                                    /** @description Only for these appointment types; absent: every type */
+                                    appointmentTypeIds?: string[];
+                                    /** @enum {string} */
+                                    channel: "sms" | "email";
+                                    ruleId: string;
+                                    timing: {
+                                        at: string;
+                                        days: number;
+                                        /** @constant */
+                                        kind: "daysBefore";
+                                    } | {
+                                        hours: number;
+                                        /** @constant */
+                                        kind: "hoursBefore";
+                                    };
+                                }[];
+                            };
+                        };
+                        rules: {
+                            /** @description Only for these appointment types; absent: every type */
+                            appointmentTypeIds?: string[];
+                            /** @enum {string} */
+                            channel: "sms" | "email";
+                            ruleId: string;
+                            timing: {
+                                at: string;
+                                days: number;
+                                /** @constant */
+                                kind: "daysBefore";
+                            } | {
+                                hours: number;
+                                /** @constant */
+                                kind: "hoursBefore";
+                            };
+                        }[];
+                        sms: {
+                            /** @description SMS a month; over it, SMS falls back to e-mail */
+                            monthlyCap: number;
+                            /** @description SMS one phone number receives in a day */
+                            perPhoneDailyLimit: number;
+                            /** @description Alphanumeric sender id, used where the destination country allows it */
+                            senderId?: string;
+                            /** @description SMS counted against the cap so far */
+                            sentThisMonth: number;
+                        };
+                        templates: {
+                            [key: string]: {
+                                emailSubject?: string;
+                                emailText?: string;
+                                sms?: string;
+                            };
+                        };
+                        /** Format: date-time */
+                        updatedAt?: string;
+                        updatedBy?: string;
+                        version: number;
+                    };
+                };
+            };
+            /** @description Invalid request: the failing fields are listed (also an unexpected query parameter or body) */
+            400: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing or invalid credentials (staff route) */
+            401: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The role does not allow this action */
+            403: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The version sent is not the current one (`version_conflict`, with `currentVersion`) */
+            409: {
+                headers: {
+                    "retry-after": components["headers"]["RetryAfter"];
+                    "x-request-id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is larger than 64 KB */
+            413: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is not application/json */
+            415: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unexpected error (quote the request id) */
+            500: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The database is busy (`service_busy`): retry after Retry-After */
+            503: {
+                headers: {
+                    "retry-after": components["headers"]["RetryAfter"];
+                    "x-request-id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    updatePractitionerReminderRules: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                practitionerId: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /**
+                     * @description true: the practitioner's rules instead of the centre's
+                     * @default false
+                     */
+                    replaceCentreRules?: boolean;
+                    rules: {
+                        /** @description Only for these appointment types; absent: every type */
+                        appointmentTypeIds?: string[];
+                        /** @enum {string} */
+                        channel: "sms" | "email";
+                        /** @description Kept when sent back; a new rule gets one */
+                        ruleId?: string;
+                        timing: {
+                            at: string;
+                            days: number;
+                            /** @constant */
+                            kind: "daysBefore";
+                        } | {
+                            hours: number;
+                            /** @constant */
+                            kind: "hoursBefore";
+                        };
+                    }[];
+                    /** @description The version of the whole rules document read */
+                    version: number;
+                };
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        catchUp: {
+                            /** @description A reminder caught up late is sent only while the appointment is at least this far ahead */
+                            minLeadMinutes: number;
+                        };
+                        enabled: boolean;
+                        /**
+                         * @description `add`: the patient's preference is sent besides the rules; `replace`: instead of them; `ignore`: rules only
+                         * @enum {string}
+                         */
+                        patientPreference: "add" | "replace" | "ignore";
+                        practitioners: {
+                            [key: string]: {
+                                replaceCentreRules: boolean;
+                                rules: {
+                                    /** @description Only for these appointment types; absent: every type */
+                                    appointmentTypeIds?: string[];
+                                    /** @enum {string} */
+                                    channel: "sms" | "email";
+                                    ruleId: string;
+                                    timing: {
+                                        at: string;
+                                        days: number;
+                                        /** @constant */
+                                        kind: "daysBefore";
+                                    } | {
+                                        hours: number;
+                                        /** @constant */
+                                        kind: "hoursBefore";
+                                    };
+                                }[];
+                            };
+                        };
+                        rules: {
+                            /** @description Only for these appointment types; absent: every type */
+                            appointmentTypeIds?: string[];
+                            /** @enum {string} */
+                            channel: "sms" | "email";
+                            ruleId: string;
+                            timing: {
+                                at: string;
+                                days: number;
+                                /** @constant */
+                                kind: "daysBefore";
+                            } | {
+                                hours: number;
+                                /** @constant */
+                                kind: "hoursBefore";
+                            };
+                        }[];
+                        sms: {
+                            /** @description SMS a month; over it, SMS falls back to e-mail */
+                            monthlyCap: number;
+                            /** @description SMS one phone number receives in a day */
+                            perPhoneDailyLimit: number;
+                            /** @description Alphanumeric sender id, used where the destination country allows it */
+                            senderId?: string;
+                            /** @description SMS counted against the cap so far */
+                            sentThisMonth: number;
+                        };
+                        templates: {
+                            [key: string]: {
+                                emailSubject?: string;
+                                emailText?: string;
+                                sms?: string;
+                            };
+                        };
+                        /** Format: date-time */
+                        updatedAt?: string;
+                        updatedBy?: string;
+                        version: number;
+                    };
+                };
+            };
+            /** @description Invalid request: the failing fields are listed (also an unexpected query parameter or body) */
+            400: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing or invalid credentials (staff route) */
+            401: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Another practitioner’s rules (`not_your_rules`); The role does not allow this action */
+            403: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found (or belongs to another centre) */
+            404: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The version sent is not the current one (`version_conflict`, with `currentVersion`) */
+            409: {
+                headers: {
+                    "retry-after": components["headers"]["RetryAfter"];
+                    "x-request-id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is larger than 64 KB */
+            413: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is not application/json */
+            415: {
                 headers: {
                     "x-request-id": components["headers"]["RequestId"];
                     [name: string]: unknown;

@@ -38,6 +38,7 @@ export const lambdaBundle = {
   external: [
     '@aws-sdk/client-secrets-manager',
     '@aws-sdk/client-sesv2',
+    '@aws-sdk/client-sns',
     '@aws-sdk/client-sqs',
     '@smithy/core/event-streams',
   ],

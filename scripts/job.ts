@@ -51,10 +51,17 @@ async function main() {
   for (const letter of localQueues.deadLetters)
     console.log(`dead letter (${letter.target}): ${letter.reason}\n  ${letter.body.slice(0, 300)}`);
   const mails = existsSync(outbox) ? readdirSync(outbox).filter((f) => f.endsWith('.json') && !mailsBefore.has(f)) : [];
-  console.log(`e-mails written: ${mails.length}${mails.length ? ` (in ${outbox})` : ''}`);
+  console.log(`messages written: ${mails.length}${mails.length ? ` (in ${outbox})` : ''}`);
   for (const file of mails.sort()) {
-    const mail = JSON.parse(readFileSync(resolve(outbox, file), 'utf8')) as { kind: string; subject: string };
-    console.log(`  ${mail.kind}: ${mail.subject}`);
+    const message = JSON.parse(readFileSync(resolve(outbox, file), 'utf8')) as {
+      channel?: string;
+      kind: string;
+      subject?: string;
+      text: string;
+      recipient?: string;
+    };
+    const what = message.channel === 'sms' ? message.text.split('\n')[0]!.slice(0, 70) : message.subject;
+    console.log(`  ${message.channel ?? 'email'} ${message.kind} → ${message.recipient ?? ''}: ${what}  (${file})`);
   }
 }
 
@@ -88,6 +95,7 @@ async function useLocalEngines() {
     LOG_LEVEL: process.env.LOG_LEVEL ?? 'WARN',
     MAIL_TRANSPORT: 'outbox',
     MAIL_OUTBOX_DIR: resolve(dataDir, 'outbox'),
+    SMS_TRANSPORT: 'outbox',
   });
   await ensureTable(engines.dynamodbEndpoint, 'centrum-local');
   console.log(`(engines started on ${dataDir})`);

@@ -71,6 +71,10 @@ async function main() {
     // E-mails are written to files instead of being sent (shared/messaging/mailer.ts).
     MAIL_TRANSPORT: 'outbox',
     MAIL_OUTBOX_DIR: resolve(dataDir, 'outbox'),
+    // SMS too: one JSON file per message in the same outbox (shared/messaging/sms.ts).
+    SMS_TRANSPORT: 'outbox',
+    // Links written into reminders point at this API.
+    API_BASE_URL: process.env.API_BASE_URL ?? `http://localhost:${port}`,
     APP_BASE_URL: process.env.APP_BASE_URL ?? 'http://localhost:5173',
     // Queue messages go to in-process queues (shared/jobs/local-queues.ts), not SQS.
     QUEUE_TRANSPORT: 'local',
@@ -87,7 +91,9 @@ async function main() {
     'LOG_LEVEL',
     'MAIL_TRANSPORT',
     'MAIL_OUTBOX_DIR',
+    'SMS_TRANSPORT',
     'APP_BASE_URL',
+    'API_BASE_URL',
     'QUEUE_TRANSPORT',
   ];
   writeFileSync(

@@ -22,11 +22,19 @@ export interface RuntimeConfig {
   passwordHashCost: 'production' | 'test';
   /** Front-end address used in links sent by e-mail (invitations). */
   appBaseUrl: string;
+  /** The API's public address, for links a job writes into messages (reminders' confirm / cancel links). */
+  apiBaseUrl: string;
   mail: {
     /** `ses` when deployed; `outbox` (JSON files in outboxDir) locally and in tests. */
     transport: 'ses' | 'outbox';
     from: string;
     configurationSet: string | undefined;
+    outboxDir: string;
+  };
+  sms: {
+    /** `sns` when deployed; `outbox` (JSON files in outboxDir) locally and in tests. */
+    transport: 'sns' | 'outbox';
+    /** By default the e-mails' outbox folder: both channels land in `.data/outbox/` locally. */
     outboxDir: string;
   };
   queues: {
@@ -40,6 +48,7 @@ export interface RuntimeConfig {
 }
 
 export function readConfig(env: NodeJS.ProcessEnv = process.env): RuntimeConfig {
+  const mailOutboxDir = env.MAIL_OUTBOX_DIR ?? '.data/outbox';
   return {
     stage: env.STAGE ?? 'dev',
     tableName: env.TABLE_NAME ?? 'centrum',
@@ -52,11 +61,16 @@ export function readConfig(env: NodeJS.ProcessEnv = process.env): RuntimeConfig 
     countRequests: env.CENTRUM_COUNT_REQUESTS === '1',
     passwordHashCost: env.CENTRUM_PASSWORD_HASH_COST === 'test' ? 'test' : 'production',
     appBaseUrl: (env.APP_BASE_URL ?? 'http://localhost:5173').replace(/\/+$/, ''),
+    apiBaseUrl: (env.API_BASE_URL ?? `http://localhost:${env.PORT ?? 3000}`).replace(/\/+$/, ''),
     mail: {
       transport: (env.MAIL_TRANSPORT ?? (env.DYNAMODB_ENDPOINT ? 'outbox' : 'ses')) === 'ses' ? 'ses' : 'outbox',
       from: env.MAIL_FROM ?? 'Centrum <no-reply@centrum.local>',
       configurationSet: env.MAIL_CONFIGURATION_SET || undefined,
-      outboxDir: env.MAIL_OUTBOX_DIR ?? '.data/outbox',
+      outboxDir: mailOutboxDir,
+    },
+    sms: {
+      transport: (env.SMS_TRANSPORT ?? (env.DYNAMODB_ENDPOINT ? 'outbox' : 'sns')) === 'sns' ? 'sns' : 'outbox',
+      outboxDir: env.SMS_OUTBOX_DIR ?? mailOutboxDir,
     },
     queues: {
       transport: (env.QUEUE_TRANSPORT ?? (env.DYNAMODB_ENDPOINT ? 'local' : 'sqs')) === 'sqs' ? 'sqs' : 'local',

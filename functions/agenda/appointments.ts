@@ -2,6 +2,7 @@ import { DateTime } from 'luxon';
 import { centreLookup, membershipLookup } from '#contexts/centres';
 import { patientLookup } from '#contexts/patients';
 import type { Actor } from '#shared/access/actor';
+import type { AuditActor } from '#shared/audit/audit';
 import {
   assertAgendaAccess,
   assertMayOverrideQuota,
@@ -46,6 +47,7 @@ import {
   type UpdateAppointmentInput,
 } from './schemas';
 import { assertOnGrid, cellsOf, instantOf, iso, localDateOf, localStartOf } from './time';
+import { noReminders, type ReminderPlanner } from './reminder-planner';
 
 /**
  * Booking, moving and cancelling. The invariant — a practitioner's minute is never booked twice —
@@ -56,7 +58,7 @@ import { assertOnGrid, cellsOf, instantOf, iso, localDateOf, localStartOf } from
 
 /** What the actor may see of an appointment: secretaries never see clinical notes. */
 export function appointmentView(actor: Actor, a: StoredAppointment): Appointment {
-  const { centreId, episodeKind, notes, ...rest } = a;
+  const { centreId, episodeKind, plannedReminders, notes, ...rest } = a;
   return mayHandleClinicalData(actor) && notes !== undefined ? { ...rest, notes } : rest;
 }
 
@@ -126,7 +128,12 @@ async function assertAvailable(
 const TRANSACTION_ITEMS = 100;
 const MAX_SERIES_TRANSACTIONS = 6;
 
-export async function createAppointment(actor: Actor, input: CreateAppointmentInput, origin: Origin) {
+export async function createAppointment(
+  actor: Actor,
+  input: CreateAppointmentInput,
+  origin: Origin,
+  reminders: ReminderPlanner = noReminders,
+) {
   authorize(actor, 'agenda:book');
   const practitionerId = input.practitionerId ?? (actor.role === 'practitioner' ? actor.userId : undefined);
   if (!practitionerId)
@@ -141,13 +148,14 @@ export async function createAppointment(actor: Actor, input: CreateAppointmentIn
     assertMayOverrideQuota(actor, practitionerId);
   }
   const c = actor.centreId;
-  const [centre, patient, type, member, ownHours, episode] = await batchLookup(
+  const [centre, patient, type, member, ownHours, episode, ...planning] = await batchLookup(
     centreLookup(c),
     patientLookup(c, input.patientId),
     appointmentTypeLookup(c, input.appointmentTypeId),
     membershipLookup(c, practitionerId),
     hoursLookup(c, practitionerId),
     input.episodeId ? episodeLookup(c, input.patientId, input.episodeId) : undefined,
+    ...reminders.lookups(c, input.patientId),
   );
   if (!centre) throw notFound('centre');
   if (!patient) throw notFound('patient');
@@ -220,7 +228,15 @@ export async function createAppointment(actor: Actor, input: CreateAppointmentIn
     createdBy: actor.userId,
     updatedAt: now,
   }));
-  await bookTogether(actor, origin, appointments, episode, !input.overrideQuota);
+  await bookTogether(
+    actor,
+    origin,
+    appointments,
+    episode,
+    !input.overrideQuota,
+    (a) => reminders.plan(planning, undefined, a),
+    (a) => reminders.plan([], a, undefined),
+  );
   const [booked] = appointments;
   return {
     ...appointmentView(actor, booked!),
@@ -252,23 +268,32 @@ function seriesOf(first: DateTime, rule: NonNullable<CreateAppointmentInput['rec
  * appointments with their cells, the episode's planned sessions and an audit event. If a later
  * transaction of a series fails, the earlier ones are undone, so a series is booked whole or not at all.
  */
+type Planned = { items: TransactItem[] };
+
 async function bookTogether(
   actor: Actor,
   origin: Origin,
   appointments: StoredAppointment[],
   episode: StoredEpisode | undefined,
   enforceQuota: boolean,
+  plan: (a: StoredAppointment) => Planned & { planned: string[] },
+  unplan: (a: StoredAppointment) => Planned,
 ) {
-  const chunks = chunked(appointments, (a) => 1 + cellsOf(a.start, a.end).length);
+  const booked = appointments.map((a) => {
+    const reminders = plan(a);
+    if (reminders.planned.length) a.plannedReminders = reminders.planned;
+    return { a, reminders: reminders.items };
+  });
+  const chunks = chunked(booked, (b) => 1 + cellsOf(b.a.start, b.a.end).length + b.reminders.length);
   if (chunks.length > MAX_SERIES_TRANSACTIONS) throw tooManyOccurrences(Math.floor(appointments.length / 2));
   const done: StoredAppointment[][] = [];
   try {
     for (const chunk of chunks) {
       await bookChunk(actor, origin, chunk, episode, enforceQuota);
-      done.push(chunk);
+      done.push(chunk.map((b) => b.a));
     }
   } catch (error) {
-    for (const chunk of done) await undoChunk(actor, origin, chunk, episode);
+    for (const chunk of done) await undoChunk(actor, origin, chunk, episode, unplan);
     throw error;
   }
 }
@@ -276,14 +301,16 @@ async function bookTogether(
 async function bookChunk(
   actor: Actor,
   origin: Origin,
-  chunk: StoredAppointment[],
+  booked: { a: StoredAppointment; reminders: TransactItem[] }[],
   episode: StoredEpisode | undefined,
   enforceQuota: boolean,
 ) {
+  const chunk = booked.map((b) => b.a);
   const first = chunk[0]!;
-  const items: TransactItem[] = chunk.flatMap((a) => [
+  const items: TransactItem[] = booked.flatMap(({ a, reminders }) => [
     appointmentPut(a),
     ...cellChanges(a.centreId, a.appointmentId, undefined, a),
+    ...reminders,
   ]);
   const episodeIndex = items.length;
   if (episode && first.episodeKind)
@@ -310,11 +337,18 @@ async function bookChunk(
 }
 
 /** Takes back a committed part of a series whose later part could not be booked. */
-async function undoChunk(actor: Actor, origin: Origin, chunk: StoredAppointment[], episode: StoredEpisode | undefined) {
+async function undoChunk(
+  actor: Actor,
+  origin: Origin,
+  chunk: StoredAppointment[],
+  episode: StoredEpisode | undefined,
+  unplan: (a: StoredAppointment) => Planned,
+) {
   const first = chunk[0]!;
   const items: TransactItem[] = chunk.flatMap((a) => [
     appointmentDelete(a),
     ...cellChanges(a.centreId, a.appointmentId, a, undefined),
+    ...unplan(a).items,
   ]);
   if (episode && first.episodeKind)
     items.push(episodePlan(episode, first.episodeKind, -first.units * chunk.length, false));
@@ -365,6 +399,7 @@ export async function moveAppointment(
   appointmentId: string,
   input: MoveAppointmentInput,
   origin: Origin,
+  reminders: ReminderPlanner = noReminders,
 ) {
   authorize(actor, 'agenda:book');
   const before = await visibleAppointment(actor, appointmentId);
@@ -380,12 +415,16 @@ export async function moveAppointment(
   if (input.scope === 'following' && before.seriesId) targets.push(...(await followingOccurrences(actor, before)));
   const c = actor.centreId;
   const episodeIds = [...new Set(targets.flatMap((t) => (t.episodeId ? [t.episodeId] : [])))];
-  const [centre, ownHours, member, ...episodes] = await batchLookup(
+  const planningLookups = reminders.lookups(c, before.patientId);
+  const [centre, ownHours, member, ...rest] = await batchLookup(
     centreLookup(c),
     hoursLookup(c, practitionerId),
     practitionerId !== before.practitionerId ? membershipLookup(c, practitionerId) : undefined,
+    ...planningLookups,
     ...episodeIds.map((id) => episodeLookup(c, before.patientId, id)),
   );
+  const planning = rest.slice(0, planningLookups.length);
+  const episodes = rest.slice(planningLookups.length) as (StoredEpisode | undefined)[];
   if (!centre) throw notFound('centre');
   if (practitionerId !== before.practitionerId) assertActivePractitioner(member, 'body.practitionerId');
   assertLocations(centre, { 'body.locationId': input.locationId });
@@ -444,7 +483,7 @@ export async function moveAppointment(
       recordIds: chunk.map((p) => p.from.appointmentId),
       fields: Object.keys(input).filter((f) => f !== 'version' && f !== 'scope'),
     });
-  await moveTogether(pairs, audit);
+  await moveTogether(pairs, audit, (from, to) => reminders.plan(planning, from, to));
   const [first] = pairs;
   return {
     ...appointmentView(actor, first!.to),
@@ -462,10 +501,15 @@ export async function moveAppointment(
 async function moveTogether(
   pairs: { from: StoredAppointment; to: StoredAppointment }[],
   audit: (chunk: { from: StoredAppointment }[]) => TransactItem,
+  replan: (from: StoredAppointment, to: StoredAppointment) => Planned & { planned: string[] },
 ) {
   const ops = moveCellOps(pairs);
-  const indexed = pairs.map((pair, move) => ({ ...pair, ops: ops.filter((op) => op.move === move) }));
-  const chunks = chunked(indexed, (p) => 1 + p.ops.length);
+  const indexed = pairs.map((pair, move) => {
+    const reminders = replan(pair.from, pair.to);
+    pair.to.plannedReminders = reminders.planned;
+    return { ...pair, ops: ops.filter((op) => op.move === move), reminders: reminders.items };
+  });
+  const chunks = chunked(indexed, (p) => 1 + p.ops.length + p.reminders.length);
   if (chunks.length > MAX_SERIES_TRANSACTIONS) throw tooManyOccurrences(MAX_SERIES_OCCURRENCES);
   const centreId = pairs[0]!.from.centreId;
   const done: typeof chunks = [];
@@ -473,24 +517,31 @@ async function moveTogether(
     for (const chunk of chunks) {
       await commitAppointments(
         chunk.map((p) => ({ appointment: p.to, expectedVersion: p.from.version })),
-        chunk.flatMap((p) => p.ops.map((op) => cellOpItem(centreId, op))),
+        chunk.flatMap((p) => [...p.ops.map((op) => cellOpItem(centreId, op)), ...p.reminders]),
         audit(chunk),
       );
       done.push(chunk);
     }
   } catch (error) {
-    for (const chunk of done.reverse())
+    // Undone: each appointment back at its time, its reminders planned again for it.
+    for (const chunk of done.reverse()) {
+      const undone = chunk.map((p) => {
+        const back: StoredAppointment = {
+          ...p.from,
+          version: p.to.version + 1,
+          sequence: p.to.sequence + 1,
+          updatedAt: new Date().toISOString(),
+        };
+        const reminders = replan(p.to, back);
+        back.plannedReminders = reminders.planned;
+        return { p, back, reminders: reminders.items };
+      });
       await commitAppointments(
-        chunk.map((p) => ({
-          appointment: {
-            ...p.from,
-            version: p.to.version + 1,
-            sequence: p.to.sequence + 1,
-            updatedAt: new Date().toISOString(),
-          },
-          expectedVersion: p.to.version,
-        })),
-        chunk.flatMap((p) => p.ops.map((op) => cellOpItem(centreId, invertCellOp(op)))),
+        undone.map(({ p, back }) => ({ appointment: back, expectedVersion: p.to.version })),
+        undone.flatMap(({ p, reminders }) => [
+          ...p.ops.map((op) => cellOpItem(centreId, invertCellOp(op))),
+          ...reminders,
+        ]),
         audit(chunk),
       ).catch((undoError: unknown) =>
         logger.error('A series move could not be undone', {
@@ -498,6 +549,7 @@ async function moveTogether(
           undoError,
         }),
       );
+    }
     throw error;
   }
 }
@@ -592,6 +644,7 @@ export async function cancelAppointment(
   appointmentId: string,
   input: { version: number; reason: string; scope: 'occurrence' | 'following' },
   origin: Origin,
+  reminders: ReminderPlanner = noReminders,
 ) {
   authorize(actor, 'agenda:book');
   const before = await visibleAppointment(actor, appointmentId);
@@ -599,18 +652,45 @@ export async function cancelAppointment(
   const targets = [before];
   if (input.scope === 'following' && before.seriesId) targets.push(...(await followingOccurrences(actor, before)));
   const cancellation = { by: actor.userId, at: new Date().toISOString(), reason: input.reason };
+  const cancelled = await cancelTogether(actor, origin, targets, cancellation, reminders);
+  return {
+    ...appointmentView(actor, changed(before, { status: 'cancelled', cancellation })),
+    cancelledAppointmentIds: cancelled,
+  };
+}
+
+/**
+ * Cancels appointments (one, or the rest of a series) in as few transactions as they fit: each
+ * holds the status changes (condition: the version read), the cells freed, the care episode's units
+ * given back, the reminders withdrawn and the audit event. A cancellation cannot be refused by
+ * cells, so a failure means an occurrence changed meanwhile: the answer names those already cancelled.
+ */
+async function cancelTogether(
+  actor: AuditActor,
+  origin: Origin,
+  targets: StoredAppointment[],
+  cancellation: NonNullable<StoredAppointment['cancellation']>,
+  reminders: ReminderPlanner,
+) {
   const cancelled: string[] = [];
-  const chunks = chunked(targets, (a) => 1 + cellsOf(a.start, a.end).length);
+  const withdrawn = targets.map((a) => {
+    const after = changed(a, { status: 'cancelled', cancellation });
+    const plan = reminders.plan([], a, after);
+    after.plannedReminders = plan.planned;
+    return { a, after, reminders: plan.items };
+  });
+  const chunks = chunked(withdrawn, (w) => 1 + cellsOf(w.a.start, w.a.end).length + w.reminders.length);
   if (chunks.length > MAX_SERIES_TRANSACTIONS)
     throw ruleViolation('series_too_long', 'Too many occurrences to cancel at once: cancel from a later one first', {
       fields: [{ field: 'body.scope', message: `more than ${MAX_SERIES_TRANSACTIONS} transactions of occurrences` }],
     });
   for (const chunk of chunks) {
-    const items: TransactItem[] = chunk.flatMap((a) => [
-      appointmentPut(changed(a, { status: 'cancelled', cancellation }), a.version),
+    const items: TransactItem[] = chunk.flatMap(({ a, after, reminders: withdrawals }) => [
+      appointmentPut(after, a.version),
       ...cellChanges(a.centreId, a.appointmentId, a, undefined),
+      ...withdrawals,
     ]);
-    const planned = chunk.filter((a) => a.episodeId && a.episodeKind);
+    const planned = chunk.map((w) => w.a).filter((a) => a.episodeId && a.episodeKind);
     const first = planned[0];
     if (first)
       items.push(
@@ -623,8 +703,8 @@ export async function cancelAppointment(
     items.push(
       auditPut(actor, origin, {
         action: 'appointment.cancel',
-        patientId: before.patientId,
-        recordIds: chunk.map((a) => a.appointmentId),
+        patientId: targets[0]!.patientId,
+        recordIds: chunk.map((w) => w.a.appointmentId),
       }),
     );
     try {
@@ -634,16 +714,59 @@ export async function cancelAppointment(
         throw conflict(
           cancelled.length ? 'series_partly_cancelled' : 'version_conflict',
           'The appointment was changed by someone else: reload and retry',
-          { currentVersion: before.version, ...(cancelled.length ? { cancelledAppointmentIds: cancelled } : {}) },
+          { currentVersion: targets[0]!.version, ...(cancelled.length ? { cancelledAppointmentIds: cancelled } : {}) },
         );
       throw error;
     }
-    cancelled.push(...chunk.map((a) => a.appointmentId));
+    cancelled.push(...chunk.map((w) => w.a.appointmentId));
   }
-  return {
-    ...appointmentView(actor, changed(before, { status: 'cancelled', cancellation })),
-    cancelledAppointmentIds: cancelled,
-  };
+  return cancelled;
+}
+
+/**
+ * A patient's answer to a reminder, from its link (no sign-in: the link's holder is the principal,
+ * recorded as such). Only for an open appointment that has not started, and only while it is still
+ * at the time the reminder announced (`expectedStart`): a moved appointment answers 409.
+ */
+export async function answerFromReminder(
+  holder: AuditActor,
+  appointmentId: string,
+  answer: { action: 'confirm' | 'cancel'; expectedStart: string },
+  origin: Origin,
+  reminders: ReminderPlanner,
+): Promise<StoredAppointment> {
+  const before = await findAppointment(holder.centreId, appointmentId);
+  if (!before) throw notFound('appointment');
+  if (before.start !== answer.expectedStart)
+    throw conflict('appointment_moved', 'The appointment has moved since this reminder: see the newer reminder');
+  if (before.status === 'cancelled') throw conflict('appointment_closed', 'The appointment is already cancelled');
+  if (!isOpen(before) || Date.parse(before.start) <= Date.now())
+    throw conflict('appointment_closed', 'The appointment has taken place or started');
+  if (answer.action === 'cancel') {
+    const cancellation = {
+      by: holder.userId,
+      at: new Date().toISOString(),
+      reason: 'Cancelled by the patient from a reminder',
+    };
+    await cancelTogether(holder, origin, [before], cancellation, reminders);
+    return changed(before, { status: 'cancelled', cancellation });
+  }
+  if (before.status === 'confirmed') return before;
+  const after = changed(before, {
+    status: 'confirmed',
+    statusChange: { by: holder.userId, at: new Date().toISOString() },
+  });
+  await commitAppointments(
+    [{ appointment: after, expectedVersion: before.version }],
+    [],
+    auditPut(holder, origin, {
+      action: 'appointment.confirm',
+      patientId: before.patientId,
+      recordIds: [appointmentId],
+      fields: ['status'],
+    }),
+  );
+  return after;
 }
 
 /** Groups items so that each group's size (transaction items) stays within one transaction. */

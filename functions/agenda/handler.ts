@@ -1,4 +1,5 @@
 import { bearerAuthentication, cursorKey } from '#contexts/identity';
+import { reminderPlanner } from '#contexts/reminders';
 import { createHttpHandler } from '#shared/http/pipeline';
 import {
   cancelAppointment,
@@ -33,7 +34,11 @@ import {
 } from './sharing';
 import { getCentreDay, getPractitionerAgenda, listPatientAppointments } from './views';
 
-/** The agenda function. */
+/**
+ * The agenda function. Its composition root: reminders are planned in the agenda's own transactions
+ * through the ReminderPlanner port (functions/agenda/reminder-planner.ts), implemented by the
+ * reminders context and wired here.
+ */
 export const handler = createHttpHandler(
   agendaRoutes,
   { authenticators: { staff: bearerAuthentication }, cursorKey },
@@ -48,14 +53,14 @@ export const handler = createHttpHandler(
     listCentreEvents: ({ principal, query }) => listCentreEvents(principal, query),
     createCentreEvent: ({ principal, body }) => createCentreEvent(principal, body),
     deleteCentreEvent: ({ principal, params }) => deleteCentreEvent(principal, params.eventId),
-    createAppointment: ({ principal, body, origin }) => createAppointment(principal, body, origin),
+    createAppointment: ({ principal, body, origin }) => createAppointment(principal, body, origin, reminderPlanner),
     getAppointment: ({ principal, params, origin }) => getAppointment(principal, params.appointmentId, origin),
     updateAppointment: ({ principal, params, body, origin }) =>
       updateAppointment(principal, params.appointmentId, body, origin),
     moveAppointment: ({ principal, params, body, origin }) =>
-      moveAppointment(principal, params.appointmentId, body, origin),
+      moveAppointment(principal, params.appointmentId, body, origin, reminderPlanner),
     cancelAppointment: ({ principal, params, body, origin }) =>
-      cancelAppointment(principal, params.appointmentId, body, origin),
+      cancelAppointment(principal, params.appointmentId, body, origin, reminderPlanner),
     setAppointmentStatus: ({ principal, params, body, origin }) =>
       setAppointmentStatus(principal, params.appointmentId, body, origin),
     getPractitionerAgenda: ({ principal, params, query, origin }) =>

@@ -33,8 +33,11 @@ import { cellsOf } from './time';
 
 // --- Appointments -------------------------------------------------------------------------------
 
-/** Stored appointments may carry fields the API does not show (episode kind): kept, stripped on answer. */
-export type StoredAppointment = Appointment & { centreId: string; episodeKind?: string };
+/**
+ * Stored appointments may carry fields the API does not show, kept and stripped on answer: the
+ * episode kind, and the keys of the reminders planned for its current time (reminder-planner.ts).
+ */
+export type StoredAppointment = Appointment & { centreId: string; episodeKind?: string; plannedReminders?: string[] };
 
 const OPEN: readonly string[] = ['booked', 'confirmed'];
 export const isOpen = (a: Pick<Appointment, 'status'>) => OPEN.includes(a.status);

@@ -10,6 +10,7 @@ import { forbidden, notFound } from '#shared/errors';
 import type { Cursors } from '#shared/http/cursor';
 import { newId } from '#shared/ids';
 import { hashToken, newOpaqueToken } from '#shared/opaque-token';
+import { escapeHtml } from '#shared/http/html';
 import type { Origin } from '#shared/origin';
 import { renderCalendar, type CalendarEntry } from './ical';
 import {
@@ -190,9 +191,6 @@ export async function getCalendar(token: string, origin: Origin) {
     entries: appointments.map((a) => entryOf(a, centre, link.kind === 'patient')),
   });
 }
-
-const escapeHtml = (text: string) =>
-  text.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
 
 /**
  * The same appointments as a page to print or read in a browser: upcoming ones, in the centre's

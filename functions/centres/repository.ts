@@ -165,6 +165,12 @@ export async function membersOfCentre(centreId: string, limit = 100, startKey?: 
 
 export { membershipFromItem };
 
+/** The e-mail addresses of a centre's active managers (one Query: a centre has at most a few hundred members). */
+export async function activeManagerEmails(centreId: string): Promise<string[]> {
+  const members = await membersOfCentre(centreId, 1000);
+  return members.items.filter((m) => m.role === 'manager' && m.status === 'active').map((m) => m.email);
+}
+
 /** A membership as the identity context reads it to sign in (its port). */
 export const grantOf = (m: Membership): Grant => ({
   centreId: m.centreId,

@@ -89,6 +89,39 @@ const patientFromItem = (item: Item) => stripKeys(item) as unknown as Patient;
 export const summaryFromItem = (item: Item) => summaryOf(patientFromItem(item));
 export const transferFromItem = (item: Item) => stripKeys(item) as unknown as Transfer;
 
+/**
+ * Where a patient is reached, for reminders (read with the dispatcher's other items in one
+ * BatchGetItem): their own phone and e-mail, else those of a parent or guardian; their language;
+ * whether they refused the portal (R5). Nothing clinical.
+ */
+export interface PatientContact {
+  patientId: string;
+  firstName: string;
+  locale?: string | undefined;
+  phone?: string | undefined;
+  email?: string | undefined;
+  portalOptOut: boolean;
+  status: string;
+}
+
+export const patientContactLookup = (centreId: string, patientId: string): Lookup<PatientContact | undefined> => ({
+  key: keys.patient(centreId, patientId),
+  read: (item) => {
+    if (!item) return undefined;
+    const p = patientFromItem(item);
+    const carers = (p.relatedPersons ?? []).filter((r) => r.relation !== 'financial_responsible');
+    return {
+      patientId: p.patientId,
+      firstName: p.firstName,
+      locale: p.locale,
+      phone: p.phone ?? carers.find((r) => r.phone)?.phone,
+      email: p.email ?? carers.find((r) => r.email)?.email,
+      portalOptOut: p.portalOptOut ?? false,
+      status: (p as { status?: string }).status ?? 'active',
+    };
+  },
+});
+
 /** A patient file's summary, to read with other items in one BatchGetItem (the agenda's bookings). */
 export const patientLookup = (centreId: string, patientId: string): Lookup<PatientSummary | undefined> => ({
   key: keys.patient(centreId, patientId),

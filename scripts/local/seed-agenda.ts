@@ -43,6 +43,9 @@ export async function ensureAgenda(
 ): Promise<void> {
   const availability = await import('#functions/agenda/availability');
   const { createAppointment } = await import('#functions/agenda/appointments');
+  // Bookings plan their reminders, as the agenda's function entry wires it (functions/agenda/handler.ts).
+  const { reminderPlanner } = await import('#functions/reminders/planner');
+  await ensureReminderRules(manager, steps);
   const { practitionerAppointments } = await import('#functions/agenda/repository');
   const { findCentre } = await import('#functions/centres/repository');
   const centre = await findCentre(manager.centreId);
@@ -141,6 +144,7 @@ export async function ensureAgenda(
             ...(type.teleconsultation ? { videoLink: 'https://meet.centrum.local/demo-room' } : {}),
           },
           origin,
+          reminderPlanner,
         ).catch((error: { code?: string }) => {
           // A start interrupted half-way left some of them: those slots are taken already.
           if (error.code !== 'slot_taken') throw error;
@@ -150,4 +154,23 @@ export async function ensureAgenda(
     }
   }
   steps.push(`agenda week (${n} appointments)`);
+}
+
+/**
+ * Reminder rules of the demo centre: besides each patient's own reminder (the day before at 12:00,
+ * by SMS), an e-mail two days before at 18:00 for patients with an address; one patient refuses SMS.
+ */
+async function ensureReminderRules(manager: Actor, steps: string[]) {
+  const { listReminderRules, updateReminderRules } = await import('#functions/reminders/service');
+  const current = await listReminderRules(manager);
+  if (current.version > 0) return;
+  await updateReminderRules(manager, {
+    version: 0,
+    enabled: true,
+    rules: [{ channel: 'email', timing: { kind: 'daysBefore', days: 2, at: '18:00' } }],
+    patientPreference: 'add',
+    sms: { monthlyCap: 500, perPhoneDailyLimit: 3, senderId: 'CentreDemo' },
+    catchUp: { minLeadMinutes: 60 },
+  });
+  steps.push('reminder rules');
 }

@@ -33,6 +33,7 @@ export const DEMO = {
       lastName: 'Van den Broeck',
       birthDate: '1958-01-22',
       phone: '+32475778899',
+      email: 'lea.vandenbroeck@example.test',
       insurer: { organisationCode: '500' as const },
     },
     ...[

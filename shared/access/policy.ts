@@ -30,6 +30,11 @@ export const actions = [
   'care-episode:manage',
   'care-episode:override',
   'calendar:share',
+  'reminders:read',
+  'reminders:configure',
+  'reminders:own-rules',
+  'messages:read',
+  'reminder-preferences:manage',
 ] as const;
 export type Action = (typeof actions)[number];
 
@@ -51,6 +56,10 @@ const grants: Record<Role, ReadonlySet<Action>> = {
     'care-episode:manage',
     'care-episode:override',
     'calendar:share',
+    'reminders:read',
+    'reminders:own-rules',
+    'messages:read',
+    'reminder-preferences:manage',
   ]),
   secretary: new Set<Action>([
     'centre:read',
@@ -63,6 +72,9 @@ const grants: Record<Role, ReadonlySet<Action>> = {
     'agenda:book',
     'care-episode:manage',
     'calendar:share',
+    'reminders:read',
+    'messages:read',
+    'reminder-preferences:manage',
   ]),
 };
 
@@ -128,4 +140,17 @@ export function assertAgendaAccess(actor: Actor, practitionerId: string): void {
 export function assertMayOverrideQuota(actor: Actor, practitionerId: string): void {
   if (!can(actor, 'care-episode:override') || (actor.role === 'practitioner' && actor.userId !== practitionerId))
     throw forbidden('Only a manager or the session’s practitioner may override a quota', 'override_forbidden');
+}
+
+/**
+ * Reminder rules: a manager sets the centre's and any practitioner's; a practitioner only their own
+ * (N1). Colleagues are no secret: 403.
+ */
+export function assertMayEditReminderRules(actor: Actor, practitionerId: string): void {
+  if (can(actor, 'reminders:configure')) return;
+  if (!can(actor, 'reminders:own-rules') || actor.userId !== practitionerId)
+    throw forbidden(
+      'Only a manager, or the practitioner themself, sets a practitioner’s reminder rules',
+      'not_your_rules',
+    );
 }

@@ -32,7 +32,13 @@ export type AuditAction =
   | 'care-episode.create'
   | 'care-episode.read'
   | 'calendar.share'
-  | 'calendar.read';
+  | 'calendar.read'
+  | 'appointment.confirm'
+  | 'reminder.send'
+  | 'reminder.link.open'
+  | 'messages.read'
+  | 'reminder-preferences.read'
+  | 'reminder-preferences.update';
 
 /** Reads of several patients at once (lists, searches, agendas, calendar feeds). */
 export type ListAction = 'patient.list' | 'agenda.read' | 'calendar.read';
@@ -55,9 +61,13 @@ export interface AuditEvent {
 
 /**
  * Who acted: a staff member (the verified token's actor), or a principal that is not a person — a
- * calendar link read by whoever holds its address (`role: 'calendar-link'`, `userId`: the link id).
+ * calendar link read by whoever holds its address (`role: 'calendar-link'`, `userId`: the link id),
+ * a reminder's confirm / cancel link (`reminder-link`, `userId`: the message id), or a scheduled
+ * job (`system`, `userId`: the schedule's name).
  */
-export type AuditActor = Pick<Actor, 'userId' | 'centreId'> & { role: Actor['role'] | 'calendar-link' };
+export type AuditActor = Pick<Actor, 'userId' | 'centreId'> & {
+  role: Actor['role'] | 'calendar-link' | 'reminder-link' | 'system';
+};
 
 /** Who, when and from where: the part every record of one request shares. */
 function auditHeader(actor: AuditActor, origin: Origin) {
@@ -83,8 +93,14 @@ function auditItem(actor: AuditActor, origin: Origin, event: AuditEvent, header 
 }
 
 /** For writes: part of the same transaction as the change it records. */
-export function auditPut(actor: Actor, origin: Origin, event: AuditEvent): TransactItem {
+export function auditPut(actor: AuditActor, origin: Origin, event: AuditEvent): TransactItem {
   return { Put: { TableName: tableName, Item: auditItem(actor, origin, event) } };
+}
+
+/** Several records at once (a job's batch), in BatchWriteItem requests of 25; a failure throws. */
+export async function recordMany(actor: AuditActor, origin: Origin, events: AuditEvent[]) {
+  const header = auditHeader(actor, origin);
+  await batchPut(events.map((event) => auditItem(actor, origin, event, header)));
 }
 
 /** For reads: recorded once the read succeeded. */

@@ -20,6 +20,8 @@ export interface FunctionSettings {
   access: readonly DataAccess[];
   /** Sends e-mail through SES (gets the mail settings and the send permission). */
   sendsEmail?: boolean;
+  /** Sends SMS through SNS (gets sns:Publish to phone numbers). */
+  sendsSms?: boolean;
   /** Why this size (kept with the number, shown in the stack). */
   sizing: string;
 }
@@ -76,6 +78,22 @@ export interface QueueSpec<M extends z.ZodType = z.ZodType> {
   rationale: string;
 }
 
+/**
+ * A CloudWatch Logs subscription: log events a service writes about our work (SNS's SMS
+ * delivery-status logs), handed to the jobs function (a subscription filter in the cloud; `npm run
+ * invoke` with a sample `awslogs` event locally). Log group names may hold `{region}` and `{account}`.
+ */
+export interface LogSubscriptionSpec {
+  /** kebab-case, unique across contexts. */
+  name: string;
+  description: string;
+  logGroups: readonly string[];
+  /** CloudWatch Logs filter pattern ('' for every event). */
+  filterPattern: string;
+  /** Most DynamoDB requests per log event (checked by its tests, printed by the bench). */
+  budget: Budget;
+}
+
 export interface ContextDefinition {
   /** kebab-case; also the function's name and the OpenAPI tag. */
   name: string;
@@ -84,7 +102,11 @@ export interface ContextDefinition {
   /** The function serving `routes` (`functions/<name>/handler.ts`). */
   api?: FunctionSettings;
   /** The function serving schedules and queue workers (`functions/<name>/jobs.ts`). */
-  jobs?: FunctionSettings & { schedules: readonly ScheduleSpec[]; queues: readonly QueueSpec[] };
+  jobs?: FunctionSettings & {
+    schedules: readonly ScheduleSpec[];
+    queues: readonly QueueSpec[];
+    logSubscriptions?: readonly LogSubscriptionSpec[];
+  };
 }
 
 export const defineContext = <const C extends ContextDefinition>(context: C): C => context;

@@ -220,6 +220,62 @@ export const keys = {
     skPrefix: `FEED#${ownerId}#`,
   }),
 
+  // reminders (functions/reminders; docs/DATA_MODEL.md, decision 0021)
+  /** A centre's reminder rules, practitioners' rules, patient-preference mode, templates and SMS limits: one item. */
+  reminderRules: (centreId: string): TableKey => ({ pk: C(centreId), sk: 'REMINDERS#RULES' }),
+  /** A patient's own reminder preference and opt-outs per channel (M9, R5): in the patient's item collection. */
+  reminderPreferences: (centreId: string, patientId: string): TableKey => ({
+    pk: `${C(centreId)}#PATIENT#${patientId}`,
+    sk: 'REMINDERS#PREFS',
+  }),
+  /**
+   * A planned reminder of an appointment, and once claimed the message it became: in the
+   * appointment's item collection. The sort key carries the appointment's sequence when it was
+   * planned, so a re-planned reminder (move) is a new item and a message sent stays on record.
+   */
+  reminder: (centreId: string, appointmentId: string, sequence: number, ruleKey: string): TableKey => ({
+    pk: `${C(centreId)}#APPT#${appointmentId}`,
+    sk: `REMINDER#${String(sequence).padStart(6, '0')}#${ruleKey}`,
+  }),
+  remindersOfAppointmentPrefix: (centreId: string, appointmentId: string) => ({
+    pk: `${C(centreId)}#APPT#${appointmentId}`,
+    skPrefix: 'REMINDER#',
+  }),
+  /**
+   * gsi1 (sparse, across centres): pending reminders by the UTC hour they are due in (`bucket`,
+   * `2026-12-02T11`), spread over shards (a popular time such as 12:00 would otherwise be one hot
+   * partition), by due instant; the dispatcher reads the hours since its last run, every shard.
+   * Removed when claimed, skipped or withdrawn.
+   */
+  remindersDueIndex: (bucket: string, shard: number, dueAt = '', reminderKey?: TableKey) => ({
+    gsi1pk: `REMINDERS#${bucket}#${shard}`,
+    gsi1sk: reminderKey ? `${dueAt}#${reminderKey.pk}#${reminderKey.sk}` : dueAt,
+  }),
+  /** gsi2: a message by our message id (confirm / cancel links, SES events carrying it as a tag). */
+  messageIndex: (messageId: string) => ({ gsi2pk: `MESSAGE#${messageId}`, gsi2sk: 'MESSAGE' }),
+  /** gsi3: the messages sent to a patient, newest last. */
+  patientMessagesIndex: (centreId: string, patientId: string, claimedAt = '', messageId = '') => ({
+    gsi3pk: `${C(centreId)}#PATIENT#${patientId}#MESSAGES`,
+    gsi3sk: claimedAt ? `${claimedAt}#${messageId}` : '',
+  }),
+  /** gsi4: a message by the provider's id (SMS delivery logs name the SNS message id only). */
+  providerMessageIndex: (provider: string, providerMessageId: string) => ({
+    gsi4pk: `PROVIDER#${provider}#${providerMessageId}`,
+    gsi4sk: 'MESSAGE',
+  }),
+  /** Where the dispatcher's last run got to (catching up after an outage starts there). */
+  reminderDispatchCursor: (): TableKey => ({ pk: 'REMINDERS#DISPATCH', sk: 'CURSOR' }),
+  /** SMS sent by a centre in a calendar month (UTC), against its monthly cap. */
+  smsMonthCounter: (centreId: string, month: string): TableKey => ({ pk: C(centreId), sk: `SMSCOUNT#${month}` }),
+  /** SMS sent to one phone (SHA-256) in a UTC day, against the per-phone limit. */
+  smsPhoneCounter: (phoneHash: string, day: string): TableKey => ({
+    pk: `THROTTLE#SMSPHONE#${phoneHash}`,
+    sk: `DAY#${day}`,
+  }),
+  /** Something the centre must know about its messages (SMS cap reached, an SMS failed twice), by time. */
+  messageNotice: (centreId: string, noticeId: string): TableKey => ({ pk: C(centreId), sk: `NOTICE#${noticeId}` }),
+  messageNoticePrefix: (centreId: string) => ({ pk: C(centreId), skPrefix: 'NOTICE#' }),
+
   // audit
   patientAudit: (centreId: string, patientId: string, eventId: string): TableKey => ({
     pk: `${C(centreId)}#AUDIT#PATIENT#${patientId}`,

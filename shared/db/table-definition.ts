@@ -9,13 +9,13 @@ export const tableDefinition = {
   sortKey: 'sk',
   timeToLiveAttribute: 'ttl',
   globalSecondaryIndexes: [
-    /** Centre-wide collections, ordered: patients by name, audit of a user, active centres, a centre's day and events. */
+    /** Centre-wide collections, ordered: patients by name, audit of a user, active centres, a centre's day and events; reminders due by hour (across centres). */
     { indexName: 'gsi1', partitionKey: 'gsi1pk', sortKey: 'gsi1sk' },
-    /** Owner-scoped collections: patients, licences, agenda and absences of a practitioner. */
+    /** Owner-scoped collections: patients, licences, agenda and absences of a practitioner; a message by our id. */
     { indexName: 'gsi2', partitionKey: 'gsi2pk', sortKey: 'gsi2sk' },
-    /** Attribute look-ups inside a centre: patients by birth date, appointments of a patient. */
+    /** Attribute look-ups inside a centre: patients by birth date, appointments and messages of a patient. */
     { indexName: 'gsi3', partitionKey: 'gsi3pk', sortKey: 'gsi3sk' },
-    /** Sparse work lists: a practitioner's sessions not closed yet. */
+    /** Sparse work lists and provider look-ups: a practitioner's sessions not closed yet; a message by the provider's id. */
     { indexName: 'gsi4', partitionKey: 'gsi4pk', sortKey: 'gsi4sk' },
   ],
 } as const;

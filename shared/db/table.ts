@@ -110,12 +110,21 @@ export async function batchPut(items: Item[]) {
   );
 }
 
-export async function putItem(item: Item, condition?: { expression: string; names?: Record<string, string> }) {
+export async function putItem(
+  item: Item,
+  condition?: { expression: string; names?: Record<string, string>; values?: Record<string, unknown> },
+) {
   await db.send(
     new PutCommand({
       TableName: tableName,
       Item: item,
-      ...(condition ? { ConditionExpression: condition.expression, ExpressionAttributeNames: condition.names } : {}),
+      ...(condition
+        ? {
+            ConditionExpression: condition.expression,
+            ExpressionAttributeNames: condition.names,
+            ExpressionAttributeValues: condition.values,
+          }
+        : {}),
     }),
   );
 }

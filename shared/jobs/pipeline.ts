@@ -2,6 +2,7 @@ import { BatchProcessor, EventType, processPartialResponse } from '@aws-lambda-p
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import middy from '@middy/core';
 import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
+import { gunzipSync } from 'node:zlib';
 import * as z from 'zod';
 import type { ContextDefinition, QueueSpec, ScheduleSpec } from '#shared/context/definition';
 import { queueTransport } from '#shared/jobs/transport';
@@ -60,6 +61,16 @@ export interface ScheduleResult {
 type JobsOf<C extends ContextDefinition> = NonNullable<C['jobs']>;
 type SchedulesOf<C extends ContextDefinition> = JobsOf<C>['schedules'][number];
 type QueuesOf<C extends ContextDefinition> = JobsOf<C>['queues'][number];
+type LogsOf<C extends ContextDefinition> = NonNullable<JobsOf<C>['logSubscriptions']>[number];
+
+/** One log event of a CloudWatch Logs subscription. */
+export interface LogRecord {
+  id: string;
+  timestamp: number;
+  message: string;
+  logGroup: string;
+  origin: Origin;
+}
 
 export interface JobsImplementation<C extends ContextDefinition> {
   schedules: {
@@ -67,6 +78,10 @@ export interface JobsImplementation<C extends ContextDefinition> {
   };
   workers: {
     [Q in QueuesOf<C> as Q['name']]: (message: QueuedMessage<z.output<Q['message']>>) => Promise<void>;
+  };
+  /** One function per log subscription: the batch's log events (a throw: Lambda retries the batch). */
+  logs?: {
+    [L in LogsOf<C> as L['name']]: (records: LogRecord[]) => Promise<void>;
   };
 }
 
@@ -82,11 +97,15 @@ export function createJobsHandler<const C extends ContextDefinition>(
   const queues = new Map<string, QueueSpec>(jobs.queues.map((q) => [q.name, q]));
   const scheduleJobs = implementation.schedules as Record<string, (run: ScheduledRun<unknown>) => Promise<JobSummary>>;
   const workers = implementation.workers as Record<string, (message: QueuedMessage<unknown>) => Promise<void>>;
-  for (const name of [...schedules.keys(), ...queues.keys()]) {
-    if (!scheduleJobs[name] && !workers[name]) throw new Error(`${context.name}: ${name} has no implementation`);
+  const subscriptions = jobs.logSubscriptions ?? [];
+  const logReaders = (implementation.logs ?? {}) as Record<string, (records: LogRecord[]) => Promise<void>>;
+  for (const name of [...schedules.keys(), ...queues.keys(), ...subscriptions.map((l) => l.name)]) {
+    if (!scheduleJobs[name] && !workers[name] && !logReaders[name])
+      throw new Error(`${context.name}: ${name} has no implementation`);
   }
-  for (const name of [...Object.keys(scheduleJobs), ...Object.keys(workers)]) {
-    if (!schedules.has(name) && !queues.has(name)) throw new Error(`${context.name}: ${name} is not declared`);
+  for (const name of [...Object.keys(scheduleJobs), ...Object.keys(workers), ...Object.keys(logReaders)]) {
+    if (!schedules.has(name) && !queues.has(name) && !subscriptions.some((l) => l.name === name))
+      throw new Error(`${context.name}: ${name} is not declared`);
   }
 
   const enqueue = (producer: string) => async (queue: string, messages: readonly unknown[]) => {
@@ -173,13 +192,46 @@ export function createJobsHandler<const C extends ContextDefinition>(
     });
   }
 
-  const core = async (event: unknown): Promise<ScheduleResult | SQSBatchResponse> =>
-    isSqsEvent(event) ? runQueue(event) : runSchedule(event);
+  /** A CloudWatch Logs subscription's batch: decoded, matched to its subscription by log group. */
+  async function runLogs(event: { awslogs: { data: string } }): Promise<{ logEvents: number }> {
+    const data = JSON.parse(gunzipSync(Buffer.from(event.awslogs.data, 'base64')).toString('utf8')) as {
+      messageType: string;
+      logGroup: string;
+      logEvents?: { id: string; timestamp: number; message: string }[];
+    };
+    if (data.messageType !== 'DATA_MESSAGE') return { logEvents: 0 }; // the subscription's own check
+    const spec = subscriptions.find((l) => l.logGroups.some((g) => logGroupPattern(g).test(data.logGroup)));
+    if (!spec) throw new Error(`${context.name} has no log subscription for ${data.logGroup}`);
+    logger.appendKeys({ logSubscription: spec.name });
+    const records = (data.logEvents ?? []).map((e) => ({
+      ...e,
+      logGroup: data.logGroup,
+      origin: internalOrigin(e.id, `logs/${spec.name}`),
+    }));
+    await logReaders[spec.name]!(records);
+    return { logEvents: records.length };
+  }
 
-  return middy<unknown, ScheduleResult | SQSBatchResponse, Error, Context>()
+  const core = async (event: unknown): Promise<ScheduleResult | SQSBatchResponse | { logEvents: number }> =>
+    isSqsEvent(event) ? runQueue(event) : isLogsEvent(event) ? runLogs(event) : runSchedule(event);
+
+  return middy<unknown, ScheduleResult | SQSBatchResponse | { logEvents: number }, Error, Context>()
     .use(injectLambdaContext(logger, { resetKeys: true }))
     .handler(core);
 }
+
+function isLogsEvent(event: unknown): event is { awslogs: { data: string } } {
+  return typeof (event as { awslogs?: { data?: unknown } } | null)?.awslogs?.data === 'string';
+}
+
+/** A declared log group name (`{region}`, `{account}` standing for any) as a pattern. */
+export const logGroupPattern = (name: string) =>
+  new RegExp(
+    `^${name
+      .split(/(\{region\}|\{account\})/)
+      .map((part) => (part.startsWith('{') ? '[^/]+' : part.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')))
+      .join('')}$`,
+  );
 
 function isSqsEvent(event: unknown): event is SQSEvent {
   const records = (event as { Records?: unknown } | null)?.Records;

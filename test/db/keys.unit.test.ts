@@ -229,6 +229,34 @@ describe('the key layout', () => {
     listAudit: [keys.listAudit('C', 'E'), { pk: 'CENTRE#C#AUDIT#LISTS', sk: 'E' }],
     userAuditIndex: [keys.userAuditIndex('C', 'U', 'E'), { gsi1pk: 'CENTRE#C#AUDIT#USER#U', gsi1sk: 'E' }],
     userAuditPartition: [keys.userAuditPartition('C', 'U'), 'CENTRE#C#AUDIT#USER#U'],
+    reminderRules: [keys.reminderRules('C'), { pk: 'CENTRE#C', sk: 'REMINDERS#RULES' }],
+    reminderPreferences: [keys.reminderPreferences('C', 'P'), { pk: 'CENTRE#C#PATIENT#P', sk: 'REMINDERS#PREFS' }],
+    reminder: [keys.reminder('C', 'A', 3, 'patient'), { pk: 'CENTRE#C#APPT#A', sk: 'REMINDER#000003#patient' }],
+    remindersOfAppointmentPrefix: [
+      keys.remindersOfAppointmentPrefix('C', 'A'),
+      { pk: 'CENTRE#C#APPT#A', skPrefix: 'REMINDER#' },
+    ],
+    remindersDueIndex: [
+      [
+        keys.remindersDueIndex('2026-12-02T11', 5, '2026-12-02T11:00:00.000Z', { pk: 'P', sk: 'S' }),
+        keys.remindersDueIndex('2026-12-02T11', 0),
+      ],
+      [
+        { gsi1pk: 'REMINDERS#2026-12-02T11#5', gsi1sk: '2026-12-02T11:00:00.000Z#P#S' },
+        { gsi1pk: 'REMINDERS#2026-12-02T11#0', gsi1sk: '' },
+      ],
+    ],
+    messageIndex: [keys.messageIndex('M'), { gsi2pk: 'MESSAGE#M', gsi2sk: 'MESSAGE' }],
+    patientMessagesIndex: [
+      keys.patientMessagesIndex('C', 'P', 'T', 'M'),
+      { gsi3pk: 'CENTRE#C#PATIENT#P#MESSAGES', gsi3sk: 'T#M' },
+    ],
+    providerMessageIndex: [keys.providerMessageIndex('sns', 'X'), { gsi4pk: 'PROVIDER#sns#X', gsi4sk: 'MESSAGE' }],
+    reminderDispatchCursor: [keys.reminderDispatchCursor(), { pk: 'REMINDERS#DISPATCH', sk: 'CURSOR' }],
+    smsMonthCounter: [keys.smsMonthCounter('C', '2026-12'), { pk: 'CENTRE#C', sk: 'SMSCOUNT#2026-12' }],
+    smsPhoneCounter: [keys.smsPhoneCounter('H', '2026-12-02'), { pk: 'THROTTLE#SMSPHONE#H', sk: 'DAY#2026-12-02' }],
+    messageNotice: [keys.messageNotice('C', 'N'), { pk: 'CENTRE#C', sk: 'NOTICE#N' }],
+    messageNoticePrefix: [keys.messageNoticePrefix('C'), { pk: 'CENTRE#C', skPrefix: 'NOTICE#' }],
   };
 
   it.each(Object.entries(layout))('%s builds exactly the documented key', (_name, [built, expected]) => {

@@ -35,7 +35,8 @@ describe('Centrum stacks', () => {
 
   beforeAll(() => {
     // Prepare + Act: two synths (dev, prod), reused by every test below.
-    dev = buildApp();
+    // A configured SES configuration set name in dev, the default one in prod.
+    dev = buildApp({ mailConfigurationSet: 'centrum-dev-mail' });
     prod = buildApp({ stage: 'prod' });
     devData = Template.fromStack(dev.data);
     devApi = Template.fromStack(dev.api);
@@ -261,22 +262,30 @@ describe('Centrum stacks', () => {
   });
 
   describe('api stack', () => {
+    /** Centrum's functions by name (not CDK's custom resource provider, which has no service name). */
     const functionsByName = (template: Template) => {
       const byName = new Map<string, { logicalId: string; Properties: Record<string, CfnJson> }>();
       for (const [logicalId, fn] of Object.entries(template.findResources('AWS::Lambda::Function') as Resources)) {
-        const service: string = fn.Properties.Environment.Variables.POWERTOOLS_SERVICE_NAME;
-        byName.set(service.replace(/^centrum-/, ''), { logicalId, Properties: fn.Properties });
+        const service: string | undefined = fn.Properties.Environment?.Variables?.POWERTOOLS_SERVICE_NAME;
+        if (service) byName.set(service.replace(/^centrum-/, ''), { logicalId, Properties: fn.Properties });
       }
       return byName;
+    };
+    const declaredFunctions = (api.contexts as readonly ContextDefinition[]).flatMap((c) => [
+      ...(c.api ? [[c.name, c.api] as const] : []),
+      ...(c.jobs ? [[`${c.name}-jobs`, c.jobs] as const] : []),
+    ]);
+    /** The logical ids of the managed policies attached to a function's execution role. */
+    const managedPolicyIdsOf = (template: Template, fn: { Properties: Record<string, CfnJson> }): string[] => {
+      const roles = template.findResources('AWS::IAM::Role') as Resources;
+      const arns: CfnJson[] = roles[fn.Properties.Role['Fn::GetAtt'][0]]?.Properties.ManagedPolicyArns ?? [];
+      return arns.map((arn) => arn.Ref).filter((id): id is string => typeof id === 'string');
     };
 
     it("creates each context's functions, arm64 Node.js 22, with the memory and timeout it declares", () => {
       // Prepare
       const byName = functionsByName(prodApi);
-      const declared = (api.contexts as readonly ContextDefinition[]).flatMap((c) => [
-        ...(c.api ? [[c.name, c.api] as const] : []),
-        ...(c.jobs ? [[`${c.name}-jobs`, c.jobs] as const] : []),
-      ]);
+      const declared = declaredFunctions;
       // Assess
       expect([...byName.keys()].sort()).toEqual(declared.map(([name]) => name).sort());
       for (const [name, settings] of declared) {
@@ -322,35 +331,31 @@ describe('Centrum stacks', () => {
       expect(JSON.stringify(roles)).not.toMatch(/AWSLambdaBasicExecutionRole/);
     });
 
-    it('lets only the functions that declare it send e-mail, through SES, as the configured sender domain only', () => {
+    it('lets only the functions that declare it send e-mail, through SES, as the configured sender domain and through the configuration set only', () => {
       // Prepare
       const byName = functionsByName(devApi);
-      const roles = devApi.findResources('AWS::IAM::Role') as Resources;
       const policies = devApi.findResources('AWS::IAM::ManagedPolicy') as Resources;
-      const [policyId, policy] = Object.entries(policies).find(([id]) => id.startsWith('SendEmailPolicy'))!;
-      const rolesWithPolicy = [...byName].filter(([, fn]) =>
-        JSON.stringify(roles[fn.Properties.Role['Fn::GetAtt'][0]]?.Properties.ManagedPolicyArns ?? []).includes(
-          policyId,
-        ),
-      );
-      const senders = (api.contexts as readonly ContextDefinition[]).flatMap((c) => [
-        ...(c.api?.sendsEmail ? [c.name] : []),
-        ...(c.jobs?.sendsEmail ? [`${c.name}-jobs`] : []),
-      ]);
+      const [policyId, policy] = Object.entries(policies).find(([id]) => id.includes('SendEmailPolicy'))!;
+      const configurationSet = onlyResource(devApi, 'AWS::SES::ConfigurationSet');
+      const rolesWithPolicy = [...byName].filter(([, fn]) => managedPolicyIdsOf(devApi, fn).includes(policyId));
+      const senders = declaredFunctions.filter(([, settings]) => settings.sendsEmail).map(([name]) => name);
       // Assess
-      expect(senders).toEqual(['centres', 'centres-jobs']);
+      expect(senders).toEqual(expect.arrayContaining(['centres', 'centres-jobs', 'reminders-jobs']));
       expect(rolesWithPolicy.map(([name]) => name).sort()).toEqual(senders.sort());
       expect(policy.Properties.PolicyDocument.Statement).toEqual([
         expect.objectContaining({ Action: 'ses:SendEmail', Effect: 'Allow' }),
       ]);
-      expect(JSON.stringify(policy.Properties.PolicyDocument.Statement[0].Resource)).toContain(
-        ':identity/centrum.invalid',
-      );
-      expect(byName.get('centres')?.Properties.Environment.Variables).toMatchObject({
-        MAIL_TRANSPORT: 'ses',
-        MAIL_FROM: 'Centrum <no-reply@centrum.invalid>',
-        APP_BASE_URL: 'http://localhost:5173',
-      });
+      const resources = JSON.stringify(policy.Properties.PolicyDocument.Statement[0].Resource);
+      expect(resources).toContain(':identity/centrum.invalid');
+      expect(resources).toContain(`:configuration-set/",{"Ref":"${configurationSet.logicalId}"}`);
+      for (const sender of senders) {
+        expect(byName.get(sender)?.Properties.Environment.Variables, sender).toMatchObject({
+          MAIL_TRANSPORT: 'ses',
+          MAIL_FROM: 'Centrum <no-reply@centrum.invalid>',
+          MAIL_CONFIGURATION_SET: { Ref: configurationSet.logicalId },
+          APP_BASE_URL: 'http://localhost:5173',
+        });
+      }
       expect(byName.get('patients')?.Properties.Environment.Variables.MAIL_TRANSPORT).toBeUndefined();
     });
 
@@ -496,7 +501,7 @@ describe('Centrum stacks', () => {
 
       it('retries a failed scheduled run twice, then keeps it in the dead-letter queue', () => {
         const jobsFunctions = Object.entries(prodApi.findResources('AWS::Lambda::Function') as Resources).filter(
-          ([, f]) => String(f.Properties.Environment.Variables.POWERTOOLS_SERVICE_NAME).endsWith('-jobs'),
+          ([, f]) => String(f.Properties.Environment?.Variables?.POWERTOOLS_SERVICE_NAME).endsWith('-jobs'),
         );
         expect(jobsFunctions.length).toBeGreaterThan(0);
         for (const [id, fn] of jobsFunctions) {
@@ -507,6 +512,220 @@ describe('Centrum stacks', () => {
             FunctionName: { Ref: id },
             MaximumRetryAttempts: 2,
           });
+        }
+      });
+    });
+
+    describe('messages and what the providers tell about them', () => {
+      const smsLogGroups = ['DirectPublishToPhoneNumber', 'DirectPublishToPhoneNumber/Failure'];
+      const typed = (template: Template, type: string) => template.findResources(type) as Resources;
+      const logicalIdOf = (template: Template, type: string, match: (r: Resources[string]) => boolean) => {
+        const found = Object.entries(typed(template, type)).filter(([, r]) => match(r));
+        expect(found).toHaveLength(1);
+        return found[0]![0];
+      };
+
+      it('lets only the functions that declare sendsSms publish SMS, to phone numbers and no topic, with SMS_TRANSPORT=sns', () => {
+        // Prepare
+        const byName = functionsByName(prodApi);
+        const smsSenders = declaredFunctions.filter(([, settings]) => settings.sendsSms).map(([name]) => name);
+        const publishing = Object.entries(typed(prodApi, 'AWS::IAM::ManagedPolicy')).filter(([, p]) =>
+          JSON.stringify(p.Properties.PolicyDocument).includes('sns:Publish'),
+        );
+        const inlinePublish = Object.values(typed(prodApi, 'AWS::IAM::Policy')).filter((p) =>
+          JSON.stringify(p.Properties.PolicyDocument).includes('sns:Publish'),
+        );
+        // Assess
+        expect(smsSenders).toEqual(['reminders-jobs']);
+        expect(publishing).toHaveLength(1);
+        expect(inlinePublish).toEqual([]);
+        const [policyId, policy] = publishing[0]!;
+        expect(policy.Properties.PolicyDocument.Statement).toEqual([
+          { Effect: 'Deny', Action: 'sns:Publish', Resource: 'arn:aws:sns:*:*:*' },
+          { Effect: 'Allow', Action: 'sns:Publish', Resource: '*' },
+        ]);
+        for (const [name, fn] of byName) {
+          const sends = smsSenders.includes(name);
+          expect(managedPolicyIdsOf(prodApi, fn).includes(policyId), name).toBe(sends);
+          expect(fn.Properties.Environment.Variables.SMS_TRANSPORT, name).toBe(sends ? 'sns' : undefined);
+        }
+      });
+
+      it("subscribes the reminders jobs function to both of SNS's SMS delivery-status log groups, which the stack creates encrypted with a retention", () => {
+        // Prepare
+        const jobs = functionsByName(prodApi).get('reminders-jobs')!;
+        const filters = Object.values(typed(prodApi, 'AWS::Logs::SubscriptionFilter'));
+        const logGroups = typed(prodApi, 'AWS::Logs::LogGroup');
+        const permissions = Object.values(typed(prodApi, 'AWS::Lambda::Permission')).filter(
+          (p) => p.Properties.Principal === 'logs.amazonaws.com',
+        );
+        // Assess
+        expect(filters).toHaveLength(smsLogGroups.length);
+        const subscribed = filters.map((filter) => {
+          expect(filter.Properties).toMatchObject({
+            DestinationArn: { 'Fn::GetAtt': [jobs.logicalId, 'Arn'] },
+            FilterPattern: '',
+            FilterName: 'centrum-prod-sms-delivery-status',
+          });
+          const group = logGroups[filter.Properties.LogGroupName.Ref]!;
+          expect(group.Properties).toMatchObject({ RetentionInDays: 365, KmsKeyId: expect.anything() });
+          // sns/<region>/<account>/DirectPublishToPhoneNumber[/Failure], the account as a token
+          const [prefix, account, suffix] = group.Properties.LogGroupName['Fn::Join'][1];
+          expect([prefix, account]).toEqual(['sns/eu-west-3/', { Ref: 'AWS::AccountId' }]);
+          expect(permissions.map((p) => p.Properties.SourceArn)).toContainEqual({
+            'Fn::GetAtt': [filter.Properties.LogGroupName.Ref, 'Arn'],
+          });
+          return String(suffix).replace(/^\//, '');
+        });
+        expect(subscribed.sort()).toEqual([...smsLogGroups].sort());
+        for (const permission of permissions) {
+          expect(permission.Properties.FunctionName).toEqual({ 'Fn::GetAtt': [jobs.logicalId, 'Arn'] });
+        }
+      });
+
+      it("turns SNS's SMS delivery-status logging on: a role SNS assumes, writing those groups only, named by setSMSAttributes", () => {
+        // Prepare
+        const roles = typed(prodApi, 'AWS::IAM::Role');
+        const snsRoleId = logicalIdOf(prodApi, 'AWS::IAM::Role', (r) =>
+          JSON.stringify(r.Properties.AssumeRolePolicyDocument).includes('sns.amazonaws.com'),
+        );
+        const snsPolicy = Object.values(typed(prodApi, 'AWS::IAM::ManagedPolicy')).find((p) =>
+          JSON.stringify(p.Properties.Roles ?? []).includes(snsRoleId),
+        )!;
+        const [settings] = Object.values(typed(prodApi, 'Custom::SmsAccountSettings'));
+        const call = (json: CfnJson) => {
+          const [before, roleArn, after] = json['Fn::Join'][1];
+          return { call: JSON.parse(`${before}ROLE${after}`), roleArn };
+        };
+        // Assess
+        expect(roles[snsRoleId]?.Properties.AssumeRolePolicyDocument.Statement).toEqual([
+          { Effect: 'Allow', Action: 'sts:AssumeRole', Principal: { Service: 'sns.amazonaws.com' } },
+        ]);
+        expect(snsPolicy.Properties.PolicyDocument.Statement).toEqual([
+          expect.objectContaining({
+            Effect: 'Allow',
+            Action: [
+              'logs:CreateLogGroup',
+              'logs:CreateLogStream',
+              'logs:PutLogEvents',
+              'logs:PutMetricFilter',
+              'logs:PutRetentionPolicy',
+            ],
+          }),
+        ]);
+        const resources = JSON.stringify(snsPolicy.Properties.PolicyDocument.Statement[0].Resource);
+        expect(resources).not.toMatch(/"\*"|:\*"/);
+        for (const group of smsLogGroups) expect(resources).toContain(`/${group}"`);
+        expect(settings).toBeDefined();
+        for (const when of ['Create', 'Update']) {
+          const { call: sdkCall, roleArn } = call(settings!.Properties[when]);
+          expect(sdkCall).toEqual({
+            service: 'SNS',
+            action: 'setSMSAttributes',
+            parameters: {
+              attributes: {
+                DeliveryStatusIAMRole: 'ROLE',
+                DeliveryStatusSuccessSamplingRate: '100',
+                DefaultSMSType: 'Transactional',
+              },
+            },
+            physicalResourceId: { id: 'centrum-sms-attributes' },
+          });
+          expect(roleArn).toEqual({ 'Fn::GetAtt': [snsRoleId, 'Arn'] });
+        }
+        expect(settings!.Properties.Delete).toBeUndefined();
+        // The provider runs with its own role (no AWS managed policy) and an encrypted log group.
+        expect(JSON.stringify(roles)).not.toMatch(/AWSLambdaBasicExecutionRole/);
+      });
+
+      it('creates the SES configuration set, named as configured or centrum-<stage>, publishing every tracked event to the default event bus', () => {
+        // Prepare
+        const named = (template: Template) => onlyResource(template, 'AWS::SES::ConfigurationSet').Properties.Name;
+        const destination = onlyResource(prodApi, 'AWS::SES::ConfigurationSetEventDestination');
+        const configurationSet = onlyResource(prodApi, 'AWS::SES::ConfigurationSet');
+        // Assess
+        expect(named(devApi)).toBe('centrum-dev-mail');
+        expect(named(prodApi)).toBe('centrum-prod');
+        expect(destination.Properties.ConfigurationSetName).toEqual({ Ref: configurationSet.logicalId });
+        expect(destination.Properties.EventDestination).toMatchObject({
+          Enabled: true,
+          EventBridgeDestination: {
+            EventBusArn: {
+              'Fn::Join': ['', ['arn:aws:events:eu-west-3:', { Ref: 'AWS::AccountId' }, ':event-bus/default']],
+            },
+          },
+        });
+        expect([...destination.Properties.EventDestination.MatchingEventTypes].sort()).toEqual(
+          ['send', 'delivery', 'bounce', 'complaint', 'reject', 'renderingFailure', 'open', 'click'].sort(),
+        );
+      });
+
+      it("sends the configuration set's SES events to the message-events queue, which EventBridge may send to and encrypt for", () => {
+        // Prepare
+        const queues = typed(prodApi, 'AWS::SQS::Queue');
+        const queueId = logicalIdOf(
+          prodApi,
+          'AWS::SQS::Queue',
+          (q) => q.Properties.QueueName === 'centrum-prod-message-events',
+        );
+        const rule = onlyResource(prodApi, 'AWS::Events::Rule');
+        const configurationSet = onlyResource(prodApi, 'AWS::SES::ConfigurationSet');
+        const queuePolicy = Object.values(typed(prodApi, 'AWS::SQS::QueuePolicy')).find(
+          (p) => p.Properties.Queues[0].Ref === queueId,
+        )!;
+        const keys = typed(prodApi, 'AWS::KMS::Key');
+        const keyId: string = queues[queueId]!.Properties.KmsMasterKeyId['Fn::GetAtt'][0];
+        const eventsMayUse = (statement: CfnJson) =>
+          statement.Effect === 'Allow' && statement.Principal?.Service === 'events.amazonaws.com';
+        const alarms = Object.values(typed(prodApi, 'AWS::CloudWatch::Alarm')).filter(
+          (a) => a.Properties.Namespace === 'AWS/Events',
+        );
+        // Assess
+        expect(rule.Properties).toMatchObject({
+          Name: 'centrum-prod-mail-events',
+          EventPattern: {
+            source: ['aws.ses'],
+            detail: { mail: { tags: { 'ses:configuration-set': [{ Ref: configurationSet.logicalId }] } } },
+          },
+          Targets: [{ Arn: { 'Fn::GetAtt': [queueId, 'Arn'] }, Id: expect.any(String) }],
+        });
+        expect(queuePolicy.Properties.PolicyDocument.Statement.filter(eventsMayUse)).toEqual([
+          expect.objectContaining({
+            Action: expect.arrayContaining(['sqs:SendMessage']),
+            Resource: { 'Fn::GetAtt': [queueId, 'Arn'] },
+            Condition: { StringEquals: { 'aws:SourceAccount': { Ref: 'AWS::AccountId' } } },
+          }),
+        ]);
+        // Its own key (not the data key of the data stack), which EventBridge may use for this account's rules.
+        expect(keys[keyId]?.Properties.EnableKeyRotation).toBe(true);
+        expect(keys[keyId]?.Properties.KeyPolicy.Statement.filter(eventsMayUse)).toEqual([
+          expect.objectContaining({
+            Action: expect.arrayContaining(['kms:GenerateDataKey*', 'kms:Decrypt']),
+            Condition: { StringEquals: { 'aws:SourceAccount': { Ref: 'AWS::AccountId' } } },
+          }),
+        ]);
+        expect(alarms.map((a) => [a.Properties.MetricName, a.Properties.Dimensions])).toEqual([
+          ['FailedInvocations', [{ Name: 'RuleName', Value: { Ref: expect.stringMatching(/MailEventsRule/) } }]],
+        ]);
+      });
+
+      it("gives the functions that send messages the API's address for the links they write (API_BASE_URL), and no other", () => {
+        // Prepare
+        const byName = functionsByName(prodApi);
+        const stage = onlyResource(prodApi, 'AWS::ApiGatewayV2::Stage');
+        const apiId: string = stage.Properties.ApiId.Ref;
+        const messageSenders = declaredFunctions
+          .filter(([, settings]) => settings.sendsEmail || settings.sendsSms)
+          .map(([name]) => name);
+        // Assess
+        expect(messageSenders).toContain('reminders-jobs');
+        for (const [name, fn] of byName) {
+          const url = fn.Properties.Environment.Variables.API_BASE_URL;
+          if (!messageSenders.includes(name)) expect(url, name).toBeUndefined();
+          else
+            expect(url, name).toEqual({
+              'Fn::Join': ['', ['https://', { Ref: apiId }, '.execute-api.eu-west-3.', { Ref: 'AWS::URLSuffix' }, '/']],
+            });
         }
       });
     });
@@ -534,7 +753,8 @@ describe('Centrum stacks', () => {
         },
       });
       const logGroups = Object.values(prodApi.findResources('AWS::Logs::LogGroup') as Resources);
-      expect(logGroups).toHaveLength(functionsByName(prodApi).size + 1);
+      // One per function, the access logs, SNS's two SMS delivery-status groups, the custom resource provider's.
+      expect(logGroups).toHaveLength(functionsByName(prodApi).size + 1 + 2 + 1);
       for (const logGroup of logGroups) {
         expect(logGroup.Properties).toMatchObject({ RetentionInDays: 365, KmsKeyId: expect.anything() });
       }

@@ -21,7 +21,7 @@ beforeEach(async () => {
  * practitioners' hours, four appointment types, a care episode, a team meeting). The week of
  * appointments depends on the day the seed runs (what is left of this week, and next week): its
  * count is the one the agenda step reports, each appointment with its occupied-time cells and
- * its audit event.
+ * its audit event, and its reminders.
  */
 const completeDemo = {
   Centre: 1,
@@ -36,19 +36,23 @@ const completeDemo = {
   PractitionerHours: 2,
   CareEpisode: 1,
   CentreEvent: 1,
+  ReminderRules: 1,
 };
 const patientSteps = DEMO.patients.map((p) => `patient ${p.firstName} ${p.lastName}`);
 const allSteps = ['manager and centre', 'practitioner', 'secretary', 'licence', 'practitioner', ...patientSteps];
 
 /** The seed's counts, checked: fixed entities exactly, the week's appointments against the step. */
 async function expectCompleteDemo(steps: string[], extra: Record<string, number> = {}) {
-  const { Appointment, OccupiedCell, AuditEvent, ...fixed } = await entityCounts();
+  const { Appointment, OccupiedCell, AuditEvent, Reminder, ...fixed } = await entityCounts();
   expect(fixed).toEqual({ ...completeDemo, ...extra });
   const week = steps.map((step) => /^agenda week \((\d+) appointments\)$/.exec(step)).find(Boolean);
   const booked = Number(week?.[1]);
   expect(booked).toBeGreaterThan(0);
   expect(Appointment).toBe(booked);
   expect(OccupiedCell).toBeGreaterThanOrEqual(booked * 6);
+  // Two reminders planned per appointment (the patient's own, the centre's e-mail), those still ahead.
+  expect(Reminder).toBeGreaterThan(0);
+  expect(Reminder).toBeLessThanOrEqual(booked * 2);
   // An audit event per patient file, one for the care episode, one per booking.
   expect(AuditEvent).toBe(DEMO.patients.length + 1 + booked);
 }
@@ -64,7 +68,7 @@ describe('demo seed', () => {
 
     await expectCompleteDemo(result.steps);
     expect(result.steps.slice(0, allSteps.length)).toEqual(allSteps);
-    expect(result.steps.slice(allSteps.length, -1)).toEqual(['agenda settings and a care episode']);
+    expect(result.steps.slice(allSteps.length, -1)).toEqual(['reminder rules', 'agenda settings and a care episode']);
     expect(result.managerTotpSecret).toEqual(expect.any(String));
   });
 

@@ -9,7 +9,19 @@ export function sentEmails(): (Email & { messageId: string; at: string })[] {
   return readdirSync(dir)
     .filter((f) => f.endsWith('.json'))
     .sort()
-    .map((f) => JSON.parse(readFileSync(join(dir, f), 'utf8')));
+    .map((f) => JSON.parse(readFileSync(join(dir, f), 'utf8')))
+    .filter((m: { channel?: string }) => m.channel !== 'sms');
+}
+
+/** Test-only: the SMS this runtime "sent" (the outbox SMS sender's files), oldest first. */
+export function sentSms(): { messageId: string; at: string; to: string; text: string; kind: string }[] {
+  const dir = process.env.SMS_OUTBOX_DIR ?? process.env.MAIL_OUTBOX_DIR;
+  if (!dir || !existsSync(dir)) return [];
+  return readdirSync(dir)
+    .filter((f) => f.endsWith('.json'))
+    .sort()
+    .map((f) => JSON.parse(readFileSync(join(dir, f), 'utf8')))
+    .filter((m: { channel?: string }) => m.channel === 'sms');
 }
 
 /** The last e-mail sent to an address, or an error naming the address. */

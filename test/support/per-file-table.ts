@@ -19,6 +19,7 @@ Object.assign(process.env, {
   AWS_SECRET_ACCESS_KEY: 'S3RVER',
   // E-mails are written to a folder of this file's own (test/support/outbox.ts reads them).
   MAIL_TRANSPORT: 'outbox',
+  SMS_TRANSPORT: 'outbox',
   MAIL_OUTBOX_DIR: join(tmpdir(), `${tableName}-outbox`),
   APP_BASE_URL: 'https://app.centrum.test',
 });

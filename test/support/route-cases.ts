@@ -4,6 +4,7 @@ import { centresCases } from '../centres/route-cases';
 import { identityCases } from '../identity/route-cases';
 import { patientsCases } from '../patients/route-cases';
 import { platformCases } from '../platform/route-cases';
+import { remindersCases } from '../reminders/route-cases';
 import type { Case } from './matrix-world';
 
 /**
@@ -17,6 +18,7 @@ export const casesByContext: Record<string, Record<string, Case>> = {
   centres: centresCases,
   patients: patientsCases,
   agenda: agendaCases,
+  reminders: remindersCases,
 };
 
 /** The case of an operation, wherever it is declared. */

@@ -1,0 +1,340 @@
+import { createHash } from 'node:crypto';
+import { centreLookup, type Centre, membershipLookup } from '#contexts/centres';
+import { type PatientContact, patientContactLookup } from '#contexts/patients';
+import { type AuditEvent, recordMany } from '#shared/audit/audit';
+import { batchLookup, type Lookup } from '#shared/db/table';
+import { newId } from '#shared/ids';
+import type { JobSummary, ScheduledRun } from '#shared/jobs/pipeline';
+import { mailer } from '#shared/messaging/mailer';
+import { sendOutcome } from '#shared/messaging/outcome';
+import { smsSender } from '#shared/messaging/sms';
+import { linkToken, linkUrl } from './links';
+import { notifySmsCap, reportFailure } from './notices';
+import { bucketsBetween, DUE_SHARDS } from './planning';
+import {
+  advanceDispatchCursor,
+  claimReminder,
+  dueReminders,
+  preferencesLookup,
+  readDispatchCursor,
+  recordSendOutcome,
+  releaseSms,
+  reserveSms,
+  rulesLookup,
+  skipReminder,
+  type StoredPreferences,
+  type StoredReminder,
+  takePhoneAllowance,
+} from './repository';
+import type { Channel, DispatchPayload, ReminderRules } from './schemas';
+import { type ReminderLocale, reminderLocales, renderReminder } from './templates';
+
+/**
+ * The dispatcher (schedule `reminders-dispatch`, every 5 minutes). It reads the due index's buckets
+ * from its last run to now, every shard (no Scan, no loop over centres), and for each reminder:
+ * reads what sending needs (centre, rules, patient contact, preference, practitioner — one
+ * BatchGetItem per 100 keys for a whole batch), decides the channel (opt-outs, missing contact,
+ * the SMS cap and the per-phone limit, falling back to e-mail), claims it with a conditional write,
+ * sends it, and records the provider's answer on it.
+ *
+ * Exactly once: only the claim's winner sends; a reminder found again (the schedule firing twice,
+ * two runs overlapping, an eventually consistent index) fails its claim. A crash between the
+ * provider's acceptance and the record leaves it `sending` — shown as unconfirmed, never sent
+ * again; so does a send whose outcome is unknown (a timeout). Catching up after an outage: due
+ * reminders are sent only while the appointment is at least the centre's `minLeadMinutes` ahead.
+ */
+
+/** The first run (no cursor) looks back this far. */
+const FIRST_RUN_LOOKBACK_MS = 30 * 60_000;
+/** Each run reads again the buckets of the last 10 minutes: the due index is eventually consistent. */
+const INDEX_LAG_MS = 10 * 60_000;
+const QUERY_CONCURRENCY = 16;
+const SEND_CONCURRENCY = 32;
+
+const SYSTEM = (centreId: string) => ({ userId: 'reminders-dispatch', centreId, role: 'system' as const });
+
+export async function dispatchReminders(run: ScheduledRun<DispatchPayload>): Promise<JobSummary> {
+  const now = run.now.toISOString();
+  const nowMs = run.now.getTime();
+  const cursor = await readDispatchCursor();
+  const earliest = nowMs - run.payload.maxCatchUpHours * 3_600_000;
+  // From the last run (less the index's lag), at most maxCatchUpHours back, and never less than
+  // the lag itself (a run older than the cursor — a late delivery — still reads its own window).
+  const from = Math.min(
+    nowMs - INDEX_LAG_MS,
+    Math.max(earliest, cursor ? Date.parse(cursor) - INDEX_LAG_MS : nowMs - FIRST_RUN_LOOKBACK_MS),
+  );
+  const due = await findDue(new Date(from).toISOString(), now);
+  const totals: Record<string, number> = { due: due.length, sent: 0, skipped: 0, failed: 0, unknown: 0, lost: 0 };
+  for (let i = 0; i < due.length; i += run.payload.batchSize) {
+    const counts = await dispatchBatch(due.slice(i, i + run.payload.batchSize), run);
+    for (const [k, v] of Object.entries(counts)) totals[k] = (totals[k] ?? 0) + v;
+  }
+  await advanceDispatchCursor(now);
+  return {
+    ...totals,
+    from: new Date(from).toISOString(),
+    buckets: bucketsBetween(new Date(from).toISOString(), now).length,
+  };
+}
+
+/**
+ * Every pending reminder due by `to` in the hours from `from`'s: one Query per hour and shard (and
+ * page). A pending one due before `from` in those hours (a run that died half-way) is taken too.
+ */
+async function findDue(from: string, to: string): Promise<StoredReminder[]> {
+  const partitions = bucketsBetween(from, to).flatMap((bucket) =>
+    Array.from({ length: DUE_SHARDS }, (_, shard) => ({ bucket, shard })),
+  );
+  const found = new Map<string, StoredReminder>();
+  await inParallel(partitions, QUERY_CONCURRENCY, async ({ bucket, shard }) => {
+    let startKey: Record<string, unknown> | undefined;
+    do {
+      const page = await dueReminders(bucket, shard, to, startKey);
+      for (const r of page.items) found.set(`${r.pk}#${r.sk}`, r);
+      startKey = page.lastKey;
+    } while (startKey);
+  });
+  return [...found.values()].sort((a, b) => a.dueAt.localeCompare(b.dueAt));
+}
+
+interface Context {
+  centres: Map<string, Centre | undefined>;
+  rules: Map<string, ReminderRules>;
+  patients: Map<string, PatientContact | undefined>;
+  preferences: Map<string, StoredPreferences | undefined>;
+  practitioners: Map<string, string>;
+}
+
+/** Reads a batch's context in one go: each distinct key once, 100 keys per BatchGetItem. */
+async function readContext(batch: StoredReminder[]): Promise<Context> {
+  const distinct = <T>(make: (r: StoredReminder) => [string, Lookup<T>]) => new Map(batch.map(make));
+  const centres = distinct((r) => [r.centreId, centreLookup(r.centreId)]);
+  const rules = distinct((r) => [r.centreId, rulesLookup(r.centreId)]);
+  const patients = distinct((r) => [`${r.centreId}#${r.patientId}`, patientContactLookup(r.centreId, r.patientId)]);
+  const preferences = distinct((r) => [`${r.centreId}#${r.patientId}`, preferencesLookup(r.centreId, r.patientId)]);
+  const practitioners = distinct((r) => [
+    `${r.centreId}#${r.practitionerId}`,
+    membershipLookup(r.centreId, r.practitionerId),
+  ]);
+  const groups = [centres, rules, patients, preferences, practitioners] as Map<string, Lookup<unknown>>[];
+  const values = await batchLookup(...groups.flatMap((g) => [...g.values()]));
+  let i = 0;
+  const [c, ru, pa, pr, me] = groups.map((g) => new Map([...g.keys()].map((k) => [k, values[i++]])));
+  return {
+    centres: c as Context['centres'],
+    rules: ru as Context['rules'],
+    patients: pa as Context['patients'],
+    preferences: pr as Context['preferences'],
+    practitioners: new Map(
+      [...me!].map(([k, m]) => [
+        k,
+        m ? `${(m as { firstName: string }).firstName} ${(m as { lastName: string }).lastName}` : '',
+      ]),
+    ),
+  };
+}
+
+type Decision =
+  { kind: 'skip'; reason: string } | { kind: 'send'; channel: Channel; recipient: string; fallbackFrom?: Channel };
+
+/** Channel and recipient, from the patient's contact and opt-outs (before the SMS limits). */
+export function decide(
+  r: StoredReminder,
+  centre: Centre | undefined,
+  rules: ReminderRules,
+  patient: PatientContact | undefined,
+  preferences: StoredPreferences | undefined,
+  nowMs: number,
+): Decision {
+  if (!centre || centre.status !== 'active') return { kind: 'skip', reason: 'centre_closed' };
+  if (!rules.enabled) return { kind: 'skip', reason: 'reminders_disabled' };
+  if (Date.parse(r.appointmentStart) - nowMs < rules.catchUp.minLeadMinutes * 60_000)
+    return { kind: 'skip', reason: 'too_late' };
+  if (!patient || patient.status !== 'active') return { kind: 'skip', reason: 'no_patient' };
+  const optOut = preferences?.optOut ?? { sms: false, email: false };
+  const email = patient.email && !optOut.email ? patient.email : undefined;
+  if (r.channel === 'email')
+    return email ? { kind: 'send', channel: 'email', recipient: email } : skipWhy(optOut.email);
+  if (optOut.sms) return { kind: 'skip', reason: 'opted_out' };
+  if (patient.phone) return { kind: 'send', channel: 'sms', recipient: patient.phone };
+  return email ? { kind: 'send', channel: 'email', recipient: email, fallbackFrom: 'sms' } : skipWhy(false);
+}
+
+const skipWhy = (optedOut: boolean): Decision => ({ kind: 'skip', reason: optedOut ? 'opted_out' : 'no_contact' });
+
+async function dispatchBatch(batch: StoredReminder[], run: ScheduledRun<DispatchPayload>) {
+  const nowMs = run.now.getTime();
+  const at = run.now.toISOString();
+  const month = at.slice(0, 7);
+  const ctx = await readContext(batch);
+  const counts = { sent: 0, skipped: 0, failed: 0, unknown: 0, lost: 0 };
+  const decided = batch.map((r) => {
+    const key = `${r.centreId}#${r.patientId}`;
+    return {
+      r,
+      d: decide(
+        r,
+        ctx.centres.get(r.centreId),
+        ctx.rules.get(r.centreId)!,
+        ctx.patients.get(key),
+        ctx.preferences.get(key),
+        nowMs,
+      ),
+    };
+  });
+
+  // The SMS cap: one reservation per centre for the batch's SMS; those beyond fall back to e-mail.
+  const smsByCentre = new Map<string, typeof decided>();
+  for (const x of decided)
+    if (x.d.kind === 'send' && x.d.channel === 'sms')
+      smsByCentre.set(x.r.centreId, [...(smsByCentre.get(x.r.centreId) ?? []), x]);
+  const reserved = new Map<string, number>();
+  await Promise.all(
+    [...smsByCentre].map(async ([centreId, list]) => {
+      const granted = await reserveSms(centreId, month, list.length, ctx.rules.get(centreId)!.sms.monthlyCap);
+      reserved.set(centreId, granted);
+      const over = list.slice(granted);
+      for (const x of over) x.d = fallBack(x.r, ctx, 'sms_cap');
+      if (over.length) await notifySmsCap(centreId, month, ctx.centres.get(centreId)!, run.origin);
+    }),
+  );
+  const usedSms = new Map<string, number>();
+  const audit: { centreId: string; event: AuditEvent }[] = [];
+
+  await inParallel(decided, SEND_CONCURRENCY, async (x) => {
+    const { r } = x;
+    if (x.d.kind === 'send' && x.d.channel === 'sms') {
+      const rules = ctx.rules.get(r.centreId)!;
+      if (!(await takePhoneAllowance(phoneHash(x.d.recipient), at.slice(0, 10), rules.sms.perPhoneDailyLimit)))
+        x.d = fallBack(r, ctx, 'sms_limit');
+      else usedSms.set(r.centreId, (usedSms.get(r.centreId) ?? 0) + 1);
+    }
+    const d = x.d;
+    if (d.kind === 'skip') {
+      if (await skipReminder(r, d.reason, at)) counts.skipped++;
+      else counts.lost++;
+      return;
+    }
+    const messageId = newId();
+    if (
+      !(await claimReminder(r, {
+        messageId,
+        channel: d.channel,
+        recipient: d.recipient,
+        fallbackFrom: d.fallbackFrom,
+        at,
+      }))
+    ) {
+      // Another run claimed it, or the agenda withdrew it meanwhile: not ours to send.
+      if (d.channel === 'sms') usedSms.set(r.centreId, (usedSms.get(r.centreId) ?? 0) - 1);
+      counts.lost++;
+      return;
+    }
+    const key = { pk: r.pk, sk: r.sk };
+    try {
+      const sent = await send(r, d, messageId, ctx);
+      await recordSendOutcome(key, messageId, { status: 'accepted', ...sent, at: new Date().toISOString() });
+      counts.sent++;
+      audit.push({
+        centreId: r.centreId,
+        event: {
+          action: 'reminder.send',
+          patientId: r.patientId,
+          recordIds: [r.appointmentId, messageId],
+          fields: [d.channel],
+        },
+      });
+    } catch (error) {
+      if (sendOutcome(error) === 'unknown') {
+        // The provider may have accepted it: never sent again (decision 0021).
+        await recordSendOutcome(key, messageId, { status: 'unconfirmed', reason: (error as Error).name, at });
+        counts.unknown++;
+        return;
+      }
+      await recordSendOutcome(key, messageId, { status: 'failed', reason: `rejected: ${(error as Error).name}`, at });
+      if (d.channel === 'sms') usedSms.set(r.centreId, (usedSms.get(r.centreId) ?? 0) - 1);
+      await reportFailure({ ...r, messageId }, `rejected: ${(error as Error).name}`, run.origin);
+      counts.failed++;
+    }
+  });
+
+  // SMS reserved but not sent (claims lost, fallbacks, rejections) go back under the cap.
+  await Promise.all(
+    [...reserved].map(([centreId, n]) => releaseSms(centreId, month, n - (usedSms.get(centreId) ?? 0))),
+  );
+  const byCentre = new Map<string, AuditEvent[]>();
+  for (const a of audit) byCentre.set(a.centreId, [...(byCentre.get(a.centreId) ?? []), a.event]);
+  await Promise.all([...byCentre].map(([centreId, events]) => recordMany(SYSTEM(centreId), run.origin, events)));
+  return counts;
+}
+
+/** SMS not possible (cap, per-phone limit): e-mail if the patient has one and accepts it. */
+function fallBack(r: StoredReminder, ctx: Context, reason: string): Decision {
+  const key = `${r.centreId}#${r.patientId}`;
+  const email = ctx.patients.get(key)?.email;
+  if (email && !ctx.preferences.get(key)?.optOut.email)
+    return { kind: 'send', channel: 'email', recipient: email, fallbackFrom: 'sms' };
+  return { kind: 'skip', reason };
+}
+
+async function send(r: StoredReminder, d: Extract<Decision, { kind: 'send' }>, messageId: string, ctx: Context) {
+  const centre = ctx.centres.get(r.centreId)!;
+  const rules = ctx.rules.get(r.centreId)!;
+  const patient = ctx.patients.get(`${r.centreId}#${r.patientId}`)!;
+  const locale = (reminderLocales as readonly string[]).includes(patient.locale ?? '')
+    ? (patient.locale as ReminderLocale)
+    : centre.locale;
+  // A patient who refused the portal (R5) gets no links to answer online.
+  const token = patient.portalOptOut ? undefined : await linkToken(messageId);
+  const rendered = renderReminder({
+    locale,
+    channel: d.channel,
+    custom: rules.templates[locale],
+    values: {
+      firstName: patient.firstName,
+      start: r.appointmentStart,
+      timeZone: r.timeZone,
+      practitioner: ctx.practitioners.get(`${r.centreId}#${r.practitionerId}`) ?? '',
+      location: centre.locations.find((l) => l.locationId === r.locationId)?.name,
+      centre: centre.name,
+      confirmLink: token ? linkUrl(token, 'confirm') : '',
+      cancelLink: token ? linkUrl(token, 'cancel') : '',
+    },
+  });
+  if (d.channel === 'sms') {
+    const out = await smsSender().send({
+      to: d.recipient,
+      text: rendered.text,
+      kind: 'appointment-reminder',
+      senderId: rules.sms.senderId,
+    });
+    return { provider: smsProvider(), providerMessageId: out.messageId };
+  }
+  const out = await mailer().send({
+    to: d.recipient,
+    subject: rendered.subject ?? centre.name,
+    text: rendered.text,
+    kind: 'appointment-reminder',
+    tags: { messageId },
+  });
+  return { provider: emailProvider(), providerMessageId: out.messageId };
+}
+
+/**
+ * The provider a message's id belongs to. The local outbox senders stand in for SNS and SES (their
+ * ids play the providers' ids), so providers' sample events replay locally as deployed.
+ */
+const smsProvider = () => 'sns' as const;
+const emailProvider = () => 'ses' as const;
+
+const phoneHash = (phone: string) => createHash('sha256').update(phone).digest('base64url');
+
+/** Runs `work` over items with at most `limit` at once. */
+async function inParallel<T>(items: readonly T[], limit: number, work: (item: T) => Promise<void>) {
+  let next = 0;
+  const lanes = Array.from({ length: Math.min(limit, items.length) }, async () => {
+    while (next < items.length) await work(items[next++]!);
+  });
+  await Promise.all(lanes);
+}
