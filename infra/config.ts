@@ -94,7 +94,10 @@ export interface CentrumConfig {
   /** Undefined: the templates are account-agnostic and the CLI's credentials decide. */
   account: string | undefined;
   settings: StageSettings;
-  /** Outgoing e-mail (invitations): the SES-verified sender and the front end the links open. */
+  /**
+   * Outgoing e-mail (invitations, reminders): the SES-verified sender, the name of the configuration set
+   * (undefined: `centrum-<stage>`), and the front end the links open.
+   */
   mail: { from: string; senderDomain: string; configurationSet: string | undefined; appUrl: string };
 }
 
@@ -161,7 +164,8 @@ export function resolveConfig(sources: ConfigSources): CentrumConfig {
  * - sender:  `-c mailFrom="Centrum <no-reply@mail.example.be>"` | CENTRUM_MAIL_FROM; its domain must
  *   be a verified SES identity in the region. The default cannot send: deployments set their own.
  * - links:   `-c appUrl=https://app.example.be` | CENTRUM_APP_URL (https; http for localhost).
- * - events:  `-c mailConfigurationSet=…` | CENTRUM_MAIL_CONFIGURATION_SET (optional SES configuration set).
+ * - events:  `-c mailConfigurationSet=…` | CENTRUM_MAIL_CONFIGURATION_SET: the name of the SES configuration
+ *   set the API stack creates and sends every e-mail through (default `centrum-<stage>`; infra/constructs/messaging.ts).
  */
 function mailConfig(sources: ConfigSources, stage: Stage): CentrumConfig['mail'] {
   const from = pick(sources, 'mailFrom', 'CENTRUM_MAIL_FROM') ?? 'Centrum <no-reply@centrum.invalid>';

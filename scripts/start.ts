@@ -131,7 +131,7 @@ Centrum API ready on ${url} in ${((Date.now() - started) / 1000).toFixed(1)} s (
   Health        ${url}/health
   CORS origins  ${allowedOrigins.join(', ') || 'none'}   (CORS_ALLOWED_ORIGINS to change)
   Engines       DynamoDB Local ${dynamodbEndpoint}, S3 server ${s3Endpoint}; data in ${relative(process.cwd(), dataDir) || '.'}/
-  E-mails       not sent: written to ${relative(process.cwd(), resolve(dataDir, 'outbox'))}/ (e.g. staff invitation links)
+  E-mails, SMS  not sent: written to ${relative(process.cwd(), resolve(dataDir, 'outbox'))}/ (invitation links, appointment reminders)
 ${background}
 
 Demo sign-in (password for all: ${DEMO.password})
@@ -139,6 +139,7 @@ Demo sign-in (password for all: ${DEMO.password})
   practitioner  ${DEMO.practitioner.email}   (and ${DEMO.practitioner2.email})
   secretary     ${DEMO.secretary.email}   (serves the first practitioner)
   Agenda        a full week is booked: GET ${url}/agenda/days/<yyyy-mm-dd> as any of them (README: "The agenda")
+  Reminders     planned for each booking, sent every 5 minutes when due: GET ${url}/appointments/<id>/messages (README: "Reminders")
   curl -s ${url}/auth/sign-in -H 'content-type: application/json' -d '{"email":"${DEMO.practitioner.email}","password":"${DEMO.password}"}'
 
 Ctrl-C stops the API and the engines.`);

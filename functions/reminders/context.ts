@@ -31,11 +31,12 @@ export const reminders = defineContext({
         input: { maxCatchUpHours: 24, batchSize: 200 },
         // A missed run is caught up by the next one (5 minutes later): no long retries.
         retry: { maxAttempts: 1, maxEventAgeSeconds: 240 },
-        // A run with nothing due: the cursor (GetItem), the due index's last hour or two × 8 shards
-        // (Query), the cursor moved (PutItem). Each reminder sent adds its claim and record
-        // (UpdateItem 2, 3 for an SMS with the per-phone count) and its share of one BatchGetItem
-        // per 100 keys of context and of one BatchWriteItem per 25 audit records (npm run bench:reminders).
-        budget: { GetItem: 1, Query: 16, PutItem: 1 },
+        // The cursor (GetItem), one Query per hour read × 8 shards — 8 to 16 on a run 5 minutes
+        // after the last, (maxCatchUpHours + 1) × 8 = 200 after an outage of a day or more —, the
+        // cursor moved (PutItem). Each reminder sent adds its claim and record (UpdateItem 2, 3 for
+        // an SMS with the per-phone count) and its share of one BatchGetItem per 100 keys of context
+        // and of one BatchWriteItem per 25 audit records (npm run bench:reminders).
+        budget: { GetItem: 1, Query: 200, PutItem: 1 },
       }),
     ],
     queues: [

@@ -3,6 +3,7 @@ import { centreLookup, type Centre, membershipLookup } from '#contexts/centres';
 import { type PatientContact, patientContactLookup } from '#contexts/patients';
 import { type AuditEvent, recordMany } from '#shared/audit/audit';
 import { batchLookup, type Lookup } from '#shared/db/table';
+import { escapeHtml } from '#shared/http/html';
 import { newId } from '#shared/ids';
 import type { JobSummary, ScheduledRun } from '#shared/jobs/pipeline';
 import { mailer } from '#shared/messaging/mailer';
@@ -315,6 +316,7 @@ async function send(r: StoredReminder, d: Extract<Decision, { kind: 'send' }>, m
     to: d.recipient,
     subject: rendered.subject ?? centre.name,
     text: rendered.text,
+    html: htmlOf(rendered.text),
     kind: 'appointment-reminder',
     tags: { messageId },
   });
@@ -327,6 +329,13 @@ async function send(r: StoredReminder, d: Extract<Decision, { kind: 'send' }>, m
  */
 const smsProvider = () => 'sns' as const;
 const emailProvider = () => 'ses' as const;
+
+/** The e-mail's text as HTML (paragraphs, links clickable): SES tracks opens and clicks there. */
+export function htmlOf(text: string) {
+  const linked = escapeHtml(text).replace(/https?:\/\/[^\s<]+/g, (url) => `<a href="${url}">${url}</a>`);
+  const paragraphs = linked.split(/\n{2,}/).map((p) => `<p>${p.replace(/\n/g, '<br>')}</p>`);
+  return `<!doctype html><html><body>${paragraphs.join('')}</body></html>`;
+}
 
 const phoneHash = (phone: string) => createHash('sha256').update(phone).digest('base64url');
 

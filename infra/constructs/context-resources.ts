@@ -4,6 +4,8 @@ import { SnsAction } from 'aws-cdk-lib/aws-cloudwatch-actions';
 import { type IManagedPolicy, Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
 import type { IKey } from 'aws-cdk-lib/aws-kms';
 import { SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
+import { FilterPattern, type ILogGroup, SubscriptionFilter } from 'aws-cdk-lib/aws-logs';
+import { LambdaDestination } from 'aws-cdk-lib/aws-logs-destinations';
 import { ContextAttribute, Schedule, ScheduleExpression, ScheduleTargetInput } from 'aws-cdk-lib/aws-scheduler';
 import { LambdaInvoke } from 'aws-cdk-lib/aws-scheduler-targets';
 import type { ITopic } from 'aws-cdk-lib/aws-sns';
@@ -13,6 +15,7 @@ import type { ContextDefinition, DataAccess, FunctionSettings } from '#shared/co
 import type { StageSettings } from '../config';
 import { contextEntries } from '../paths';
 import { CentrumFunction, type CentrumFunctionProps } from './centrum-function';
+import type { Channel } from './messaging';
 
 export interface ContextResourcesProps {
   context: ContextDefinition;
@@ -20,10 +23,26 @@ export interface ContextResourcesProps {
   settings: StageSettings;
   /** Encrypts log groups and queues. */
   key: IKey;
+  /**
+   * Queues encrypted with another key than `key`, by queue name: those an AWS service delivers to
+   * (EventBridge), which must be allowed to use their key.
+   */
+  queueKeys?: ReadonlyMap<string, IKey>;
   /** TABLE_NAME, BUCKET_NAME, JWT_SECRET_ARN: every function gets them. */
   environment: Record<string, string>;
   dataAccess: Record<DataAccess, IManagedPolicy>;
-  mail: { policy: IManagedPolicy; environment: Record<string, string> };
+  messaging: {
+    /** APP_BASE_URL, API_BASE_URL: every function that sends e-mail or SMS (links in messages). */
+    links: Record<string, string>;
+    email: Channel;
+    /** Undefined when no context sends SMS. */
+    sms: Channel | undefined;
+  };
+  /**
+   * Log groups created in the stack, by their declared name (`{region}`, `{account}`): a context's
+   * log subscriptions read them. A declared group the stack does not create is refused.
+   */
+  logGroups: ReadonlyMap<string, ILogGroup>;
   /** Where alarms (dead letters, queues falling behind) are sent. */
   alarms: ITopic;
 }
@@ -35,7 +54,8 @@ const pascal = (name: string) => name.replace(/(^|-)([a-z])/g, (_m, _dash, c: st
  * its API function (routes are attached by the stack), and for its background work a second
  * function with its schedules (EventBridge Scheduler: time zone, retry policy, dead-letter queue)
  * and its queue workers (SQS queue + dead-letter queue + alarms, partial batch responses). Grants
- * come from the declaration: data access, e-mail, sending to its own queues.
+ * come from the declaration: data access, e-mail, SMS, sending to its own queues. Its log
+ * subscriptions (log groups another service writes) invoke the same background function.
  */
 export class ContextResources extends Construct {
   readonly api: CentrumFunction | undefined;
@@ -100,6 +120,25 @@ export class ContextResources extends Construct {
         reason: `SQS encrypts the messages this function sends with the Centrum CMK on its behalf; ${action} comes from queue.grantSendMessages and is limited to that key.`,
       })),
     );
+
+    for (const subscription of jobs.logSubscriptions ?? []) {
+      subscription.logGroups.forEach((declared, index) => {
+        const logGroup = props.logGroups.get(declared);
+        if (!logGroup)
+          throw new Error(
+            `${context.name}: log subscription ${subscription.name} reads ${declared}, which no resource of the ` +
+              'stack creates (infra/constructs/messaging.ts): nothing would write there, and the subscription ' +
+              'could not be created before the group exists.',
+          );
+        // LambdaDestination also allows logs.amazonaws.com to invoke the function, for that group only.
+        new SubscriptionFilter(this, `${pascal(subscription.name)}Subscription${index + 1}`, {
+          logGroup,
+          destination: new LambdaDestination(fn),
+          filterPattern: FilterPattern.literal(subscription.filterPattern),
+          filterName: `centrum-${props.stage}-${subscription.name}`,
+        });
+      });
+    }
 
     for (const { spec, queue, deadLetters } of queueResources) {
       fn.addEventSource(
@@ -166,6 +205,10 @@ export class ContextResources extends Construct {
     props: ContextResourcesProps,
     extra: { environment?: Record<string, string>; asyncFailures?: CentrumFunctionProps['asyncFailures'] } = {},
   ) {
+    const sms = (fn: string) => {
+      if (!props.messaging.sms) throw new Error(`centrum-${fn} sends SMS, but the stack made no SMS channel`);
+      return props.messaging.sms;
+    };
     const fn = new CentrumFunction(this, `${id}Function`, {
       functionName: name,
       entry,
@@ -178,13 +221,16 @@ export class ContextResources extends Construct {
       logEncryptionKey: props.key,
       environment: {
         ...props.environment,
-        ...(settings.sendsEmail ? props.mail.environment : {}),
+        ...(settings.sendsEmail || settings.sendsSms ? props.messaging.links : {}),
+        ...(settings.sendsEmail ? props.messaging.email.environment : {}),
+        ...(settings.sendsSms ? sms(name).environment : {}),
         ...extra.environment,
       },
       ...(extra.asyncFailures ? { asyncFailures: extra.asyncFailures } : {}),
     });
     for (const kind of settings.access) fn.executionRole.addManagedPolicy(props.dataAccess[kind]);
-    if (settings.sendsEmail) fn.executionRole.addManagedPolicy(props.mail.policy);
+    if (settings.sendsEmail) fn.executionRole.addManagedPolicy(props.messaging.email.policy);
+    if (settings.sendsSms) fn.executionRole.addManagedPolicy(sms(name).policy);
     return fn;
   }
 
@@ -197,7 +243,7 @@ export class ContextResources extends Construct {
     return new Queue(this, id, {
       queueName: `centrum-${props.stage}-${name}`,
       encryption: QueueEncryption.KMS,
-      encryptionMasterKey: props.key,
+      encryptionMasterKey: props.queueKeys?.get(name) ?? props.key,
       dataKeyReuse: Duration.minutes(15),
       enforceSSL: true,
       ...options,

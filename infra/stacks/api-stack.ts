@@ -11,7 +11,7 @@ import {
 } from 'aws-cdk-lib/aws-apigatewayv2';
 import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
 import type { ITableV2 } from 'aws-cdk-lib/aws-dynamodb';
-import { type IManagedPolicy, ManagedPolicy, PolicyStatement, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
+import { type IManagedPolicy, PolicyStatement, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
 import { type IKey, Key } from 'aws-cdk-lib/aws-kms';
 import { LogGroup } from 'aws-cdk-lib/aws-logs';
 import type { IBucket } from 'aws-cdk-lib/aws-s3';
@@ -20,11 +20,13 @@ import { Topic } from 'aws-cdk-lib/aws-sns';
 import type { Construct } from 'constructs';
 import { FALLBACK_CONTEXT, api as composition } from '#functions/contexts';
 import { timeZoneProblems } from '#shared/context/compose';
+import type { ContextDefinition, QueueSpec } from '#shared/context/definition';
 import { corsPolicy } from '#shared/http/cors';
 import { FALLBACK_ROUTE_KEY, routeKey } from '#shared/http/operation';
 import type { CentrumConfig } from '../config';
 import type { CentrumFunction } from '../constructs/centrum-function';
 import { ContextResources } from '../constructs/context-resources';
+import { Messaging } from '../constructs/messaging';
 import type { DataAccessPolicies } from './data-stack';
 
 export interface ApiStackProps extends StackProps {
@@ -42,9 +44,26 @@ export interface ApiStackProps extends StackProps {
 const pascal = (name: string) => name.replace(/(^|-)([a-z])/g, (_m, _dash, c: string) => c.toUpperCase());
 
 /**
+ * The queue SES's events (EventBridge) are delivered to. A queue no schedule produces
+ * (`producers: []`) is fed by an AWS service; which one is not in the declaration (yet), so it is
+ * named here, and a queue that nothing feeds is refused at synth.
+ */
+export const MAIL_EVENTS_QUEUE = 'message-events';
+
+/** The queues no schedule of their context produces and no AWS service of the stack feeds: one line each. */
+export function queuesNothingFeeds(
+  queues: readonly { context: string; queue: Pick<QueueSpec, 'name' | 'producers'> }[],
+  fed: ReadonlySet<string>,
+): string[] {
+  return queues
+    .filter(({ queue }) => queue.producers.length === 0 && !fed.has(queue.name))
+    .map(({ context, queue }) => `${context}: queue ${queue.name} has no producer, and nothing in the stack feeds it`);
+}
+
+/**
  * Stateless: for every bounded context listed at the edge (functions/contexts.ts) its functions,
- * schedules and queues (infra/constructs/context-resources.ts), and one HTTP API route per declared
- * operation. No API Gateway authorizer: every handler verifies the access token itself, so the same
+ * schedules, queues and log subscriptions (infra/constructs/context-resources.ts), one HTTP API
+ * route per declared operation, and what sending e-mail and SMS needs (infra/constructs/messaging.ts). No API Gateway authorizer: every handler verifies the access token itself, so the same
  * code path runs locally (scripts/start.ts) and deployed.
  */
 export class ApiStack extends Stack {
@@ -53,6 +72,7 @@ export class ApiStack extends Stack {
   readonly alarmTopic: Topic;
   readonly api: HttpApi;
   readonly apiStage: HttpStage;
+  readonly messaging: Messaging;
 
   constructor(scope: Construct, id: string, props: ApiStackProps) {
     super(scope, id, props);
@@ -60,29 +80,6 @@ export class ApiStack extends Stack {
     const unknownZones = timeZoneProblems(composition);
     if (unknownZones.length > 0) throw new Error(unknownZones.join('\n'));
     const { settings } = config;
-
-    const { mail } = config;
-    const mailEnvironment: Record<string, string> = {
-      MAIL_TRANSPORT: 'ses',
-      MAIL_FROM: mail.from,
-      APP_BASE_URL: mail.appUrl,
-      ...(mail.configurationSet ? { MAIL_CONFIGURATION_SET: mail.configurationSet } : {}),
-    };
-    // Sending only, only as the configured sender's domain (and through its configuration set).
-    const sendEmail = new ManagedPolicy(this, 'SendEmailPolicy', {
-      description: `Centrum ${config.stage}: send e-mail as ${mail.senderDomain} through SES`,
-      statements: [
-        new PolicyStatement({
-          actions: ['ses:SendEmail'],
-          resources: [
-            this.formatArn({ service: 'ses', resource: 'identity', resourceName: mail.senderDomain }),
-            ...(mail.configurationSet
-              ? [this.formatArn({ service: 'ses', resource: 'configuration-set', resourceName: mail.configurationSet })]
-              : []),
-          ],
-        }),
-      ],
-    });
 
     // Alarms of the background work (dead letters, queues falling behind); subscribe on-call to it.
     // Its own key: CloudWatch must be allowed to encrypt what it publishes, and the health-data key
@@ -108,25 +105,6 @@ export class ApiStack extends Stack {
       enforceSSL: true,
     });
 
-    for (const context of composition.contexts) {
-      this.contexts.set(
-        context.name,
-        new ContextResources(this, pascal(context.name), {
-          context,
-          stage: config.stage,
-          settings,
-          key,
-          environment: {
-            TABLE_NAME: table.tableName,
-            BUCKET_NAME: documentsBucket.bucketName,
-            JWT_SECRET_ARN: jwtSecret.secretArn,
-          },
-          dataAccess,
-          mail: { policy: sendEmail, environment: mailEnvironment },
-          alarms: this.alarmTopic,
-        }),
-      );
-    }
     const cors = corsPolicy(composition.operations.map((o) => o.operation));
 
     this.api = new HttpApi(this, 'HttpApi', {
@@ -179,6 +157,48 @@ export class ApiStack extends Stack {
         ),
       },
     });
+
+    // Links in messages point at the API (reminders' /r/{token}): its stage's address.
+    this.messaging = new Messaging(this, 'Messaging', {
+      config,
+      key,
+      sendsSms: (composition.contexts as readonly ContextDefinition[]).some((c) => c.api?.sendsSms || c.jobs?.sendsSms),
+      apiBaseUrl: this.apiStage.url,
+      alarms: this.alarmTopic,
+    });
+    const { messaging } = this;
+
+    for (const context of composition.contexts) {
+      this.contexts.set(
+        context.name,
+        new ContextResources(this, pascal(context.name), {
+          context,
+          stage: config.stage,
+          settings,
+          key,
+          queueKeys: new Map([[MAIL_EVENTS_QUEUE, messaging.mailEventsKey]]),
+          environment: {
+            TABLE_NAME: table.tableName,
+            BUCKET_NAME: documentsBucket.bucketName,
+            JWT_SECRET_ARN: jwtSecret.secretArn,
+          },
+          dataAccess,
+          messaging,
+          logGroups: messaging.logGroups,
+          alarms: this.alarmTopic,
+        }),
+      );
+    }
+
+    // SES events → EventBridge (default bus) → the queue of the context that tracks messages.
+    const fedQueues = new Set<string>();
+    const mailEventsQueue = [...this.contexts.values()].find((c) => c.queues.has(MAIL_EVENTS_QUEUE));
+    if (mailEventsQueue) {
+      messaging.routeMailEventsTo(mailEventsQueue.queues.get(MAIL_EVENTS_QUEUE)!);
+      fedQueues.add(MAIL_EVENTS_QUEUE);
+    }
+    const unfed = queuesNothingFeeds(composition.queues, fedQueues);
+    if (unfed.length > 0) throw new Error(unfed.join('\n'));
 
     // One integration per API function, one invoke permission per function (not per route).
     const integrations = new Map<string, HttpLambdaIntegration>();

@@ -33,6 +33,7 @@ export function composeContexts<const C extends readonly ContextDefinition[]>(co
   const ids = new Map<string, string>();
   const keys = new Map<string, string>();
   const jobNames = new Map<string, string>();
+  const logGroups = new Map<string, string>();
 
   for (const context of contexts) {
     if (!kebab.test(context.name)) problems.push(`context name "${context.name}" is not kebab-case`);
@@ -61,6 +62,14 @@ export function composeContexts<const C extends readonly ContextDefinition[]>(co
         if (!jobs.schedules.some((s) => s.name === producer))
           problems.push(`queue ${queue.name}: producer ${producer} is not a schedule of ${context.name}`);
       }
+    }
+    for (const subscription of jobs.logSubscriptions ?? []) {
+      once('schedule or queue', jobNames, subscription.name, context.name);
+      if (!kebab.test(subscription.name))
+        problems.push(`log subscription ${subscription.name}: name is not kebab-case`);
+      if (subscription.logGroups.length === 0) problems.push(`log subscription ${subscription.name}: no log group`);
+      for (const group of subscription.logGroups)
+        once('log group', logGroups, group, `${context.name}.${subscription.name}`);
     }
   }
   if (problems.length > 0) throw new Error(`The contexts do not compose:\n- ${problems.join('\n- ')}`);

@@ -15,6 +15,11 @@ export interface Email {
   to: string;
   subject: string;
   text: string;
+  /**
+   * The same text as HTML, optional: SES tracks opens only in an HTML part (its configuration set
+   * adds a pixel there) and clicks on its links.
+   */
+  html?: string | undefined;
   /** What kind of message this is (SES tag, outbox file): e.g. `staff-invitation`. */
   kind: string;
   /**
@@ -75,7 +80,10 @@ export function sesMailer(options: {
           Content: {
             Simple: {
               Subject: { Data: email.subject, Charset: 'UTF-8' },
-              Body: { Text: { Data: email.text, Charset: 'UTF-8' } },
+              Body: {
+                Text: { Data: email.text, Charset: 'UTF-8' },
+                ...(email.html ? { Html: { Data: email.html, Charset: 'UTF-8' } } : {}),
+              },
             },
           },
           EmailTags: tags,

@@ -107,4 +107,26 @@ describe('composing the contexts at the edge', () => {
       /producer hourly is not a schedule of background/,
     );
   });
+
+  it('refuses a log subscription with no log group, a name taken, or a log group read twice', () => {
+    const subscription = (name: string, logGroups: string[]) => ({
+      name,
+      description: 'd',
+      logGroups,
+      filterPattern: '',
+      budget: {},
+    });
+    const withLogs = (...subscriptions: unknown[]) => {
+      const context = withJobs([schedule()], []);
+      return { ...context, jobs: { ...context.jobs!, logSubscriptions: subscriptions } } as ContextDefinition;
+    };
+    expect(() =>
+      composeContexts([withLogs(subscription('delivery-logs', ['sns/{region}/{account}/x']))]),
+    ).not.toThrow();
+    expect(() => composeContexts([withLogs(subscription('delivery-logs', []))])).toThrow(/no log group/);
+    expect(() => composeContexts([withLogs(subscription('nightly', ['g']))])).toThrow(/"nightly" is declared by/);
+    expect(() => composeContexts([withLogs(subscription('one', ['g']), subscription('two', ['g']))])).toThrow(
+      /log group "g" is declared by background.one and background.two/,
+    );
+  });
 });
