@@ -1,8 +1,8 @@
 /**
  * `npm run bench [-- parts…]`: bundle size, module init time, DynamoDB requests per route, HTTP
- * throughput/latency and the agenda's heavy reads against their raw requests, one table per part, a
- * summary of targets, and .bench/results.json. Parts: bundle, init, requests, http, agenda (default:
- * all). Missing a target is reported, not fatal: the command exits 0 unless the benchmark itself fails.
+ * throughput/latency, the agenda's heavy reads against their raw requests and the reminders dispatch
+ * against its raw conditional writes, one table per part, a summary of targets, and
+ * .bench/results.json. Parts: bundle, init, requests, http, agenda, reminders (default: all). Missing a target is reported, not fatal: the command exits 0 unless the benchmark itself fails.
  * See bench/README.md.
  */
 import type { Target } from './lib';
@@ -11,7 +11,7 @@ import type { Engines } from '../scripts/local/engines';
 import type { RouteCount } from './requests';
 import type { StageResult } from './stages';
 
-const allParts = ['bundle', 'init', 'requests', 'http', 'agenda'] as const;
+const allParts = ['bundle', 'init', 'requests', 'http', 'agenda', 'reminders'] as const;
 type Part = (typeof allParts)[number];
 
 const args = process.argv.slice(2).filter((a) => a !== '--');
@@ -80,7 +80,7 @@ try {
     results.init = measured;
   }
 
-  if (parts.has('requests') || parts.has('http') || parts.has('agenda')) {
+  if (parts.has('requests') || parts.has('http') || parts.has('agenda') || parts.has('reminders')) {
     const { startEngines } = await import('../scripts/local/engines');
     engines = await startEngines();
   }
@@ -170,6 +170,14 @@ try {
     agenda.printAgenda(measured);
     targets.push(...agenda.agendaTargets(measured));
     results.agenda = measured;
+  }
+
+  if (parts.has('reminders') && engines) {
+    const reminders = await import('./reminders');
+    const measured = await reminders.measureReminders(engines.dynamodbEndpoint);
+    reminders.printReminders(measured);
+    targets.push(...reminders.remindersTargets(measured));
+    results.reminders = measured;
   }
 } catch (error) {
   failed = true;

@@ -31,6 +31,7 @@ import {
   episodeLookup,
   episodePlan,
   findAppointment,
+  plannedRemindersUpdate,
   hoursLookup,
   isOpen,
   patientAppointmentsPage,
@@ -126,6 +127,8 @@ async function assertAvailable(
 
 /** The most items one transaction takes, and how many a series may use (its budget). */
 const TRANSACTION_ITEMS = 100;
+/** Items of appointments a chunk may hold: the transaction's, less the episode update and the audit event. */
+const CHUNK_ITEMS = TRANSACTION_ITEMS - 2;
 const MAX_SERIES_TRANSACTIONS = 6;
 
 export async function createAppointment(
@@ -505,9 +508,17 @@ async function moveTogether(
 ) {
   const ops = moveCellOps(pairs);
   const indexed = pairs.map((pair, move) => {
+    const own = ops.filter((op) => op.move === move);
     const reminders = replan(pair.from, pair.to);
-    pair.to.plannedReminders = reminders.planned;
-    return { ...pair, ops: ops.filter((op) => op.move === move), reminders: reminders.items };
+    if (1 + own.length + reminders.items.length <= CHUNK_ITEMS) {
+      pair.to.plannedReminders = reminders.planned;
+      return { ...pair, ops: own, reminders: reminders.items, later: undefined };
+    }
+    // A long session moved far (up to 96 cell changes) leaves no room for its reminders: they follow
+    // in a transaction of their own once the move is done; until then the old ones stay planned
+    // (the dispatcher skips a reminder whose appointment is not at its time any more).
+    pair.to.plannedReminders = pair.from.plannedReminders;
+    return { ...pair, ops: own, reminders: [], later: reminders };
   });
   const chunks = chunked(indexed, (p) => 1 + p.ops.length + p.reminders.length);
   if (chunks.length > MAX_SERIES_TRANSACTIONS) throw tooManyOccurrences(MAX_SERIES_OCCURRENCES);
@@ -523,7 +534,8 @@ async function moveTogether(
       done.push(chunk);
     }
   } catch (error) {
-    // Undone: each appointment back at its time, its reminders planned again for it.
+    // Undone: each appointment back at its time, its reminders planned again for it (those of a
+    // move whose reminders were to follow were never touched: they stay).
     for (const chunk of done.reverse()) {
       const undone = chunk.map((p) => {
         const back: StoredAppointment = {
@@ -532,7 +544,7 @@ async function moveTogether(
           sequence: p.to.sequence + 1,
           updatedAt: new Date().toISOString(),
         };
-        const reminders = replan(p.to, back);
+        const reminders = p.later ? { items: [], planned: p.from.plannedReminders ?? [] } : replan(p.to, back);
         back.plannedReminders = reminders.planned;
         return { p, back, reminders: reminders.items };
       });
@@ -551,6 +563,18 @@ async function moveTogether(
       );
     }
     throw error;
+  }
+  for (const p of indexed.filter((x) => x.later)) {
+    try {
+      await transactWrite([...p.later!.items, plannedRemindersUpdate(p.to, p.later!.planned)]);
+      p.to.plannedReminders = p.later!.planned;
+    } catch (error) {
+      // Changed meanwhile: that change planned from the old keys, which it withdrew.
+      logger.warn('Reminders of a moved appointment not planned again', {
+        appointmentId: p.to.appointmentId,
+        error: (error as Error).name,
+      });
+    }
   }
 }
 
@@ -770,7 +794,7 @@ export async function answerFromReminder(
 }
 
 /** Groups items so that each group's size (transaction items) stays within one transaction. */
-export function chunked<T>(all: T[], size: (item: T) => number, max = TRANSACTION_ITEMS - 2): T[][] {
+export function chunked<T>(all: T[], size: (item: T) => number, max = CHUNK_ITEMS): T[][] {
   const chunks: T[][] = [];
   let used = 0;
   for (const item of all) {

@@ -82,6 +82,20 @@ export function appointmentPut(a: StoredAppointment, expectedVersion?: number): 
   };
 }
 
+/**
+ * Records the reminders now planned for an appointment (their own transaction, after a move too
+ * large to hold them), if the appointment is still the version moved.
+ */
+export const plannedRemindersUpdate = (a: StoredAppointment, planned: string[]): TransactItem => ({
+  Update: {
+    TableName: tableName,
+    Key: keys.appointment(a.centreId, a.appointmentId),
+    ConditionExpression: 'version = :expected',
+    UpdateExpression: 'SET plannedReminders = :planned',
+    ExpressionAttributeValues: { ':expected': a.version, ':planned': planned },
+  },
+});
+
 /** Removes a first version (a series taken back because a later part could not be booked). */
 export const appointmentDelete = (a: StoredAppointment): TransactItem => ({
   Delete: {

@@ -57,13 +57,13 @@ export async function recordDelivery(event: DeliveryEvent, origin: Origin): Prom
         return 'recorded';
       case 'opened':
       case 'clicked': {
+        // The earliest open or click, whatever order the events come in (SQS keeps none).
         const field = event.type === 'opened' ? 'openedAt' : 'clickedAt';
-        const counter = event.type === 'opened' ? 'opens' : 'clicks';
         await updateItem({
           Key: key,
-          ConditionExpression: same.expr,
-          UpdateExpression: `SET ${field} = if_not_exists(${field}, :at) ADD ${counter} :one`,
-          ExpressionAttributeValues: { ...same.values, ':at': event.at, ':one': 1 },
+          ConditionExpression: `${same.expr} AND (attribute_not_exists(${field}) OR ${field} > :at)`,
+          UpdateExpression: `SET ${field} = :at`,
+          ExpressionAttributeValues: { ...same.values, ':at': event.at },
         });
         return 'recorded';
       }
@@ -102,24 +102,31 @@ async function failed(m: StoredReminder, event: DeliveryEvent, origin: Origin) {
     ':none': [],
   };
   const condition = 'messageId = :m AND #status IN (:sending, :unconfirmed, :accepted, :delivered)';
+  let withdrawn = Boolean(m.withdrawnAt);
   if (retry) {
-    // Back in the due index, due now: the next run claims it again (a new message id, attempt 2).
-    const dueAt = new Date().toISOString();
-    await updateItem({
-      Key: key,
-      ConditionExpression: condition,
-      UpdateExpression:
-        'SET #status = :pending, dueAt = :due, gsi1pk = :g1pk, gsi1sk = :g1sk, failures = list_append(if_not_exists(failures, :none), :failure) REMOVE gsi4pk, gsi4sk, deliveredAt',
-      ExpressionAttributeNames: { '#status': 'status' },
-      ExpressionAttributeValues: {
-        ...common,
-        ':pending': 'pending',
-        ':due': dueAt,
-        ...indexValues(':g1', dueIndex(key, dueAt)),
-      },
-    });
-    logger.info('reminder failed; retried once', { messageId: m.messageId });
-    return 'recorded' as const;
+    try {
+      // Back in the due index, due now: the next run claims it again (a new message id, attempt 2).
+      const dueAt = new Date().toISOString();
+      await updateItem({
+        Key: key,
+        ConditionExpression: `${condition} AND attribute_not_exists(withdrawnAt)`,
+        UpdateExpression:
+          'SET #status = :pending, dueAt = :due, gsi1pk = :g1pk, gsi1sk = :g1sk, failures = list_append(if_not_exists(failures, :none), :failure) REMOVE gsi4pk, gsi4sk, deliveredAt',
+        ExpressionAttributeNames: { '#status': 'status' },
+        ExpressionAttributeValues: {
+          ...common,
+          ':pending': 'pending',
+          ':due': dueAt,
+          ...indexValues(':g1', dueIndex(key, dueAt)),
+        },
+      });
+      logger.info('reminder failed; retried once', { messageId: m.messageId });
+      return 'recorded' as const;
+    } catch (error) {
+      // Withdrawn meanwhile (moved, cancelled): not sent again; recorded failed below, not reported.
+      if (!isConditionalCheckFailure(error)) throw error;
+      withdrawn = true;
+    }
   }
   await updateItem({
     Key: key,
@@ -129,7 +136,9 @@ async function failed(m: StoredReminder, event: DeliveryEvent, origin: Origin) {
     ExpressionAttributeNames: { '#status': 'status' },
     ExpressionAttributeValues: { ...common, ':failed': 'failed', ':at': event.at, ':reason': reason },
   });
-  await reportFailure({ ...m, messageId: m.messageId! }, reason, origin);
+  // A reminder of a time the appointment has left (moved, cancelled) is not the centre's concern:
+  // the new time has reminders of its own.
+  if (!withdrawn) await reportFailure({ ...m, messageId: m.messageId! }, reason, origin);
   return 'recorded' as const;
 }
 

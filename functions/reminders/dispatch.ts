@@ -1,16 +1,18 @@
 import { createHash } from 'node:crypto';
+import { appointmentLookup, type StoredAppointment } from '#contexts/agenda';
 import { centreLookup, type Centre, membershipLookup } from '#contexts/centres';
 import { type PatientContact, patientContactLookup } from '#contexts/patients';
-import { type AuditEvent, recordMany } from '#shared/audit/audit';
+import { type AuditActor, type AuditEvent, recordMany } from '#shared/audit/audit';
 import { batchLookup, type Lookup } from '#shared/db/table';
 import { escapeHtml } from '#shared/http/html';
+import { logger } from '#shared/logger';
 import { newId } from '#shared/ids';
 import type { JobSummary, ScheduledRun } from '#shared/jobs/pipeline';
 import { mailer } from '#shared/messaging/mailer';
 import { sendOutcome } from '#shared/messaging/outcome';
 import { smsSender } from '#shared/messaging/sms';
 import { linkToken, linkUrl } from './links';
-import { notifySmsCap, reportFailure } from './notices';
+import { notifySmsCap, reportRefusals } from './notices';
 import { bucketsBetween, DUE_SHARDS } from './planning';
 import {
   advanceDispatchCursor,
@@ -19,6 +21,8 @@ import {
   preferencesLookup,
   readDispatchCursor,
   recordSendOutcome,
+  releasePhoneAllowance,
+  returnClaim,
   releaseSms,
   reserveSms,
   rulesLookup,
@@ -50,6 +54,8 @@ const FIRST_RUN_LOOKBACK_MS = 30 * 60_000;
 /** Each run reads again the buckets of the last 10 minutes: the due index is eventually consistent. */
 const INDEX_LAG_MS = 10 * 60_000;
 const QUERY_CONCURRENCY = 16;
+/** A reminder is due within 10 minutes after its time (N1): sent then, it is on time. */
+const ON_TIME_MS = 10 * 60_000;
 const SEND_CONCURRENCY = 32;
 
 const SYSTEM = (centreId: string) => ({ userId: 'reminders-dispatch', centreId, role: 'system' as const });
@@ -66,7 +72,17 @@ export async function dispatchReminders(run: ScheduledRun<DispatchPayload>): Pro
     Math.max(earliest, cursor ? Date.parse(cursor) - INDEX_LAG_MS : nowMs - FIRST_RUN_LOOKBACK_MS),
   );
   const due = await findDue(new Date(from).toISOString(), now);
-  const totals: Record<string, number> = { due: due.length, sent: 0, skipped: 0, failed: 0, unknown: 0, lost: 0 };
+  const totals: Record<string, number> = {
+    due: due.length,
+    sent: 0,
+    skipped: 0,
+    failed: 0,
+    unknown: 0,
+    unrecorded: 0,
+    throttled: 0,
+    errors: 0,
+    lost: 0,
+  };
   for (let i = 0; i < due.length; i += run.payload.batchSize) {
     const counts = await dispatchBatch(due.slice(i, i + run.payload.batchSize), run);
     for (const [k, v] of Object.entries(counts)) totals[k] = (totals[k] ?? 0) + v;
@@ -96,7 +112,9 @@ async function findDue(from: string, to: string): Promise<StoredReminder[]> {
       startKey = page.lastKey;
     } while (startKey);
   });
-  return [...found.values()].sort((a, b) => a.dueAt.localeCompare(b.dueAt));
+  // By centre, then due time: a batch then spans few centres, so their context, SMS reservations and
+  // audit records are few requests (the whole set is due: the order within it hardly matters).
+  return [...found.values()].sort((a, b) => a.centreId.localeCompare(b.centreId) || a.dueAt.localeCompare(b.dueAt));
 }
 
 interface Context {
@@ -105,6 +123,8 @@ interface Context {
   patients: Map<string, PatientContact | undefined>;
   preferences: Map<string, StoredPreferences | undefined>;
   practitioners: Map<string, string>;
+  /** Each reminder's appointment as it is now (its place may have changed since planning). */
+  appointments: Map<string, StoredAppointment | undefined>;
 }
 
 /** Reads a batch's context in one go: each distinct key once, 100 keys per BatchGetItem. */
@@ -118,15 +138,20 @@ async function readContext(batch: StoredReminder[]): Promise<Context> {
     `${r.centreId}#${r.practitionerId}`,
     membershipLookup(r.centreId, r.practitionerId),
   ]);
-  const groups = [centres, rules, patients, preferences, practitioners] as Map<string, Lookup<unknown>>[];
+  const appointments = distinct((r) => [
+    `${r.centreId}#${r.appointmentId}`,
+    appointmentLookup(r.centreId, r.appointmentId),
+  ]);
+  const groups = [centres, rules, patients, preferences, practitioners, appointments] as Map<string, Lookup<unknown>>[];
   const values = await batchLookup(...groups.flatMap((g) => [...g.values()]));
   let i = 0;
-  const [c, ru, pa, pr, me] = groups.map((g) => new Map([...g.keys()].map((k) => [k, values[i++]])));
+  const [c, ru, pa, pr, me, ap] = groups.map((g) => new Map([...g.keys()].map((k) => [k, values[i++]])));
   return {
     centres: c as Context['centres'],
     rules: ru as Context['rules'],
     patients: pa as Context['patients'],
     preferences: pr as Context['preferences'],
+    appointments: ap as Context['appointments'],
     practitioners: new Map(
       [...me!].map(([k, m]) => [
         k,
@@ -142,6 +167,7 @@ type Decision =
 /** Channel and recipient, from the patient's contact and opt-outs (before the SMS limits). */
 export function decide(
   r: StoredReminder,
+  appointment: Pick<StoredAppointment, 'start' | 'status'> | undefined,
   centre: Centre | undefined,
   rules: ReminderRules,
   patient: PatientContact | undefined,
@@ -150,8 +176,15 @@ export function decide(
 ): Decision {
   if (!centre || centre.status !== 'active') return { kind: 'skip', reason: 'centre_closed' };
   if (!rules.enabled) return { kind: 'skip', reason: 'reminders_disabled' };
-  if (Date.parse(r.appointmentStart) - nowMs < rules.catchUp.minLeadMinutes * 60_000)
-    return { kind: 'skip', reason: 'too_late' };
+  // The agenda withdraws a reminder in the transaction that moves or cancels its appointment: this
+  // only guards against a reminder planned by an older version or written by hand.
+  if (appointment?.start !== r.appointmentStart || !['booked', 'confirmed'].includes(appointment.status))
+    return { kind: 'skip', reason: 'appointment_changed' };
+  // On time (within the 10 minutes a reminder may take), it goes while the appointment is ahead;
+  // caught up later (an outage), only while the appointment is still minLeadMinutes ahead.
+  const lead = Date.parse(r.appointmentStart) - nowMs;
+  const late = nowMs - Date.parse(r.dueAt) > ON_TIME_MS;
+  if (lead <= 0 || (late && lead < rules.catchUp.minLeadMinutes * 60_000)) return { kind: 'skip', reason: 'too_late' };
   if (!patient || patient.status !== 'active') return { kind: 'skip', reason: 'no_patient' };
   const optOut = preferences?.optOut ?? { sms: false, email: false };
   const email = patient.email && !optOut.email ? patient.email : undefined;
@@ -169,13 +202,14 @@ async function dispatchBatch(batch: StoredReminder[], run: ScheduledRun<Dispatch
   const at = run.now.toISOString();
   const month = at.slice(0, 7);
   const ctx = await readContext(batch);
-  const counts = { sent: 0, skipped: 0, failed: 0, unknown: 0, lost: 0 };
+  const counts = { sent: 0, skipped: 0, failed: 0, unknown: 0, unrecorded: 0, throttled: 0, errors: 0, lost: 0 };
   const decided = batch.map((r) => {
     const key = `${r.centreId}#${r.patientId}`;
     return {
       r,
       d: decide(
         r,
+        ctx.appointments.get(`${r.centreId}#${r.appointmentId}`),
         ctx.centres.get(r.centreId),
         ctx.rules.get(r.centreId)!,
         ctx.patients.get(key),
@@ -201,15 +235,22 @@ async function dispatchBatch(batch: StoredReminder[], run: ScheduledRun<Dispatch
     }),
   );
   const usedSms = new Map<string, number>();
-  const audit: { centreId: string; event: AuditEvent }[] = [];
+  const useSms = (centreId: string, n: number) => usedSms.set(centreId, (usedSms.get(centreId) ?? 0) + n);
+  const audit: { actor: AuditActor; event: AuditEvent }[] = [];
+  const sentAudit = (r: StoredReminder, messageId: string, fields: string[]) =>
+    audit.push({
+      actor: SYSTEM(r.centreId),
+      event: { action: 'reminder.send', patientId: r.patientId, recordIds: [r.appointmentId, messageId], fields },
+    });
+  const refused = new Map<string, { r: StoredReminder & { messageId: string }; reason: string }[]>();
 
-  await inParallel(decided, SEND_CONCURRENCY, async (x) => {
+  const dispatchOne = async (x: (typeof decided)[number]) => {
     const { r } = x;
     if (x.d.kind === 'send' && x.d.channel === 'sms') {
       const rules = ctx.rules.get(r.centreId)!;
       if (!(await takePhoneAllowance(phoneHash(x.d.recipient), at.slice(0, 10), rules.sms.perPhoneDailyLimit)))
         x.d = fallBack(r, ctx, 'sms_limit');
-      else usedSms.set(r.centreId, (usedSms.get(r.centreId) ?? 0) + 1);
+      else useSms(r.centreId, 1);
     }
     const d = x.d;
     if (d.kind === 'skip') {
@@ -218,55 +259,92 @@ async function dispatchBatch(batch: StoredReminder[], run: ScheduledRun<Dispatch
       return;
     }
     const messageId = newId();
-    if (
-      !(await claimReminder(r, {
+    // Not claimed (lost to another run, withdrawn, or the claim failed): not ours to send, nor to count.
+    const uncount = async () => {
+      if (d.channel !== 'sms') return;
+      useSms(r.centreId, -1);
+      await releasePhoneAllowance(phoneHash(d.recipient), at.slice(0, 10));
+    };
+    let claimed: boolean;
+    try {
+      claimed = await claimReminder(r, {
         messageId,
         channel: d.channel,
         recipient: d.recipient,
         fallbackFrom: d.fallbackFrom,
         at,
-      }))
-    ) {
-      // Another run claimed it, or the agenda withdrew it meanwhile: not ours to send.
-      if (d.channel === 'sms') usedSms.set(r.centreId, (usedSms.get(r.centreId) ?? 0) - 1);
+      });
+    } catch (error) {
+      await uncount();
+      throw error;
+    }
+    if (!claimed) {
+      await uncount();
       counts.lost++;
       return;
     }
     const key = { pk: r.pk, sk: r.sk };
+    // Everything but the provider's call happens before it: only the provider's answer is judged.
+    const message = await compose(r, d, messageId, ctx);
+    let sent: Awaited<ReturnType<typeof deliver>>;
     try {
-      const sent = await send(r, d, messageId, ctx);
-      await recordSendOutcome(key, messageId, { status: 'accepted', ...sent, at: new Date().toISOString() });
-      counts.sent++;
-      audit.push({
-        centreId: r.centreId,
-        event: {
-          action: 'reminder.send',
-          patientId: r.patientId,
-          recordIds: [r.appointmentId, messageId],
-          fields: [d.channel],
-        },
-      });
+      sent = await deliver(d, message);
     } catch (error) {
+      const name = (error as Error).name;
       if (sendOutcome(error) === 'unknown') {
-        // The provider may have accepted it: never sent again (decision 0021).
-        await recordSendOutcome(key, messageId, { status: 'unconfirmed', reason: (error as Error).name, at });
+        // The provider may have accepted it: never sent again (decision 0021), and on the patient's trail.
+        sentAudit(r, messageId, [d.channel, 'unconfirmed']);
+        await recordSendOutcome(key, messageId, { status: 'unconfirmed', reason: name, at });
         counts.unknown++;
         return;
       }
-      await recordSendOutcome(key, messageId, { status: 'failed', reason: `rejected: ${(error as Error).name}`, at });
-      if (d.channel === 'sms') usedSms.set(r.centreId, (usedSms.get(r.centreId) ?? 0) - 1);
-      await reportFailure({ ...r, messageId }, `rejected: ${(error as Error).name}`, run.origin);
+      if (d.channel === 'sms') useSms(r.centreId, -1);
+      if (THROTTLED.has(name)) {
+        // Certainly not sent, the provider only asks to slow down: due again at the next run.
+        await returnClaim(key, messageId, new Date(nowMs + 60_000).toISOString());
+        counts.throttled++;
+        return;
+      }
+      await recordSendOutcome(key, messageId, { status: 'failed', reason: `rejected: ${name}`, at });
+      refused.set(r.centreId, [
+        ...(refused.get(r.centreId) ?? []),
+        { r: { ...r, messageId }, reason: `rejected: ${name}` },
+      ]);
       counts.failed++;
+      return;
     }
-  });
+    // Sent: recorded in the patient's trail whatever happens to the record below.
+    sentAudit(r, messageId, [d.channel]);
+    try {
+      await recordSendOutcome(key, messageId, { status: 'accepted', ...sent, at: new Date().toISOString() });
+      counts.sent++;
+    } catch {
+      // Accepted by the provider but not recorded (the table refused the write): it stays `sending`,
+      // listed as unconfirmed, and is never sent again — the crash window, handled the same way.
+      counts.unrecorded++;
+    }
+  };
 
-  // SMS reserved but not sent (claims lost, fallbacks, rejections) go back under the cap.
-  await Promise.all(
-    [...reserved].map(([centreId, n]) => releaseSms(centreId, month, n - (usedSms.get(centreId) ?? 0))),
-  );
-  const byCentre = new Map<string, AuditEvent[]>();
-  for (const a of audit) byCentre.set(a.centreId, [...(byCentre.get(a.centreId) ?? []), a.event]);
-  await Promise.all([...byCentre].map(([centreId, events]) => recordMany(SYSTEM(centreId), run.origin, events)));
+  try {
+    await inParallel(decided, SEND_CONCURRENCY, async (x) => {
+      try {
+        await dispatchOne(x);
+      } catch (error) {
+        // One reminder's trouble (the table throttled, a transaction in the way) is not the batch's:
+        // unclaimed, it is found again by the next run; claimed, it stays `sending` (unconfirmed).
+        logger.warn('reminder not dispatched', { centreId: x.r.centreId, error: (error as Error).name });
+        counts.errors++;
+      }
+    });
+  } finally {
+    // SMS reserved but not sent (claims lost, fallbacks, refusals) go back under the cap; what was
+    // sent is on the patients' trails; the centres hear once per batch of what the provider refused.
+    await Promise.all([
+      ...[...reserved].map(([centreId, n]) => releaseSms(centreId, month, n - (usedSms.get(centreId) ?? 0))),
+      recordMany(run.origin, audit),
+      ...[...refused].map(([centreId, list]) => reportRefusals(centreId, list, run.origin)),
+    ]);
+  }
   return counts;
 }
 
@@ -279,10 +357,12 @@ function fallBack(r: StoredReminder, ctx: Context, reason: string): Decision {
   return { kind: 'skip', reason };
 }
 
-async function send(r: StoredReminder, d: Extract<Decision, { kind: 'send' }>, messageId: string, ctx: Context) {
+/** The message as the patient gets it: recipient, text (and subject, HTML), in their language. */
+async function compose(r: StoredReminder, d: Extract<Decision, { kind: 'send' }>, messageId: string, ctx: Context) {
   const centre = ctx.centres.get(r.centreId)!;
   const rules = ctx.rules.get(r.centreId)!;
   const patient = ctx.patients.get(`${r.centreId}#${r.patientId}`)!;
+  const appointment = ctx.appointments.get(`${r.centreId}#${r.appointmentId}`);
   const locale = (reminderLocales as readonly string[]).includes(patient.locale ?? '')
     ? (patient.locale as ReminderLocale)
     : centre.locale;
@@ -297,31 +377,46 @@ async function send(r: StoredReminder, d: Extract<Decision, { kind: 'send' }>, m
       start: r.appointmentStart,
       timeZone: r.timeZone,
       practitioner: ctx.practitioners.get(`${r.centreId}#${r.practitionerId}`) ?? '',
-      location: centre.locations.find((l) => l.locationId === r.locationId)?.name,
+      location: centre.locations.find((l) => l.locationId === appointment?.locationId)?.name,
       centre: centre.name,
       confirmLink: token ? linkUrl(token, 'confirm') : '',
       cancelLink: token ? linkUrl(token, 'cancel') : '',
     },
   });
+  return {
+    to: d.recipient,
+    messageId,
+    subject: rendered.subject ?? centre.name,
+    text: rendered.text,
+    senderId: rules.sms.senderId,
+  };
+}
+
+/** The provider's call, and nothing else (its error is the provider's answer). */
+async function deliver(d: Extract<Decision, { kind: 'send' }>, m: Awaited<ReturnType<typeof compose>>) {
   if (d.channel === 'sms') {
-    const out = await smsSender().send({
-      to: d.recipient,
-      text: rendered.text,
-      kind: 'appointment-reminder',
-      senderId: rules.sms.senderId,
-    });
+    const out = await smsSender().send({ to: m.to, text: m.text, kind: 'appointment-reminder', senderId: m.senderId });
     return { provider: smsProvider(), providerMessageId: out.messageId };
   }
   const out = await mailer().send({
-    to: d.recipient,
-    subject: rendered.subject ?? centre.name,
-    text: rendered.text,
-    html: htmlOf(rendered.text),
+    to: m.to,
+    subject: m.subject,
+    text: m.text,
+    html: htmlOf(m.text),
     kind: 'appointment-reminder',
-    tags: { messageId },
+    tags: { messageId: m.messageId },
   });
   return { provider: emailProvider(), providerMessageId: out.messageId };
 }
+
+/** Provider errors that only ask to slow down: the message was not sent and may be sent later. */
+const THROTTLED = new Set([
+  'ThrottledException',
+  'ThrottlingException',
+  'TooManyRequestsException',
+  'LimitExceededException',
+  'KMSThrottlingException',
+]);
 
 /**
  * The provider a message's id belongs to. The local outbox senders stand in for SNS and SES (their

@@ -51,3 +51,26 @@ async function tellManagers(centreId: string, subject: string, text: string, ori
     });
   }
 }
+
+/**
+ * Reminders the provider refused in one dispatch batch, told once per centre and batch (a refusal
+ * of every message — credentials revoked, an account paused — is one notice, not hundreds).
+ */
+export async function reportRefusals(
+  centreId: string,
+  refused: { r: { appointmentId: string; patientId: string; messageId: string; channel: string }; reason: string }[],
+  origin: Origin,
+) {
+  const [first] = refused;
+  if (!first) return;
+  if (refused.length === 1) return reportFailure({ ...first.r, centreId }, first.reason, origin);
+  const at = new Date().toISOString();
+  const reasons = [...new Set(refused.map((x) => x.reason))].join(', ');
+  const notice = {
+    noticeId: `${at}#message_failed#${first.r.messageId}`,
+    kind: 'message_failed' as const,
+    at,
+    text: `${refused.length} reminders were refused by the provider and not sent (${reasons}). The patients may not know about their appointments: see the appointments' messages.`,
+  };
+  if (await putNotice(centreId, notice)) await tellManagers(centreId, 'Reminders were not sent', notice.text, origin);
+}

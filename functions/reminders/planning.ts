@@ -66,7 +66,8 @@ export function remindersFor(
   for (const c of candidates) {
     const dueAt = dueAtOf(c.timing, appointment.start, appointment.timeZone);
     const key = `${c.channel}@${dueAt}`;
-    if (dueAt <= nowIso || dueAt >= appointment.start || seen.has(key)) continue;
+    // Every timing is at least an hour before the start: only those already past are left out.
+    if (dueAt <= nowIso || seen.has(key)) continue;
     seen.add(key);
     planned.push({ ruleKey: c.ruleKey, channel: c.channel, dueAt });
   }

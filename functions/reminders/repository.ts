@@ -92,7 +92,6 @@ export interface StoredReminder {
   patientId: string;
   practitionerId: string;
   appointmentTypeId: string;
-  locationId?: string;
   appointmentStart: string;
   timeZone: string;
   ruleKey: string;
@@ -143,7 +142,6 @@ export function reminderPut(a: StoredAppointment, r: PlannedReminder, now: strin
         patientId: a.patientId,
         practitionerId: a.practitionerId,
         appointmentTypeId: a.appointmentTypeId,
-        ...(a.locationId ? { locationId: a.locationId } : {}),
         appointmentStart: a.start,
         timeZone: a.timeZone,
         ruleKey: r.ruleKey,
@@ -297,6 +295,28 @@ export async function recordSendOutcome(
   }
 }
 
+/**
+ * Gives a claim back: the provider certainly did not send it (it asked to slow down), so the
+ * reminder is due again at `dueAt`, back in the index, as if never claimed.
+ */
+export async function returnClaim(key: TableKey, messageId: string, dueAt: string) {
+  await updateItem({
+    Key: key,
+    ConditionExpression: '#status = :sending AND messageId = :m',
+    UpdateExpression:
+      'SET #status = :pending, dueAt = :due, gsi1pk = :g1pk, gsi1sk = :g1sk ADD attempt :minus REMOVE messageId, recipient, claimedAt, gsi2pk, gsi2sk, gsi3pk, gsi3sk',
+    ExpressionAttributeNames: { '#status': 'status' },
+    ExpressionAttributeValues: {
+      ':sending': 'sending',
+      ':m': messageId,
+      ':pending': 'pending',
+      ':due': dueAt,
+      ':minus': -1,
+      ...indexValues(':g1', dueIndex(key, dueAt)),
+    },
+  });
+}
+
 export async function readDispatchCursor(): Promise<string | undefined> {
   return (await getItem<{ upTo?: string }>(keys.reminderDispatchCursor(), true))?.upTo;
 }
@@ -374,6 +394,18 @@ export async function takePhoneAllowance(phoneHash: string, day: string, limit: 
   }
 }
 
+/** Gives back one SMS of a phone's day (taken for a reminder whose claim another run won). */
+export async function releasePhoneAllowance(phoneHash: string, day: string) {
+  await updateItem({
+    Key: keys.smsPhoneCounter(phoneHash, day),
+    ConditionExpression: 'sent > :zero',
+    UpdateExpression: 'ADD sent :minus',
+    ExpressionAttributeValues: { ':zero': 0, ':minus': -1 },
+  }).catch((error: unknown) => {
+    if (!isConditionalCheckFailure(error)) throw error;
+  });
+}
+
 /** Records a notice once (its id is its identity: a second put of it is refused); true when new. */
 export async function putNotice(centreId: string, notice: Notice): Promise<boolean> {
   try {
@@ -416,14 +448,17 @@ const UNCONFIRMED_AFTER_MS = 15 * 60_000;
 
 /** A reminder as the centre sees it (schemas.ts `messageSchema`). */
 export function messageView(r: StoredReminder, now = Date.now()): MessageView {
+  const missed = r.status === 'pending' && !r.withdrawnAt && Date.parse(r.appointmentStart) <= now;
   const status =
     r.withdrawnAt && r.status === 'pending'
       ? 'withdrawn'
-      : r.status === 'pending'
-        ? 'planned'
-        : r.status === 'sending' && now - Date.parse(r.claimedAt ?? '') > UNCONFIRMED_AFTER_MS
-          ? 'unconfirmed'
-          : r.status;
+      : missed
+        ? 'skipped'
+        : r.status === 'pending'
+          ? 'planned'
+          : r.status === 'sending' && now - Date.parse(r.claimedAt ?? '') > UNCONFIRMED_AFTER_MS
+            ? 'unconfirmed'
+            : r.status;
   const optional = <K extends keyof StoredReminder>(...names: K[]) =>
     Object.fromEntries(names.filter((n) => r[n] !== undefined).map((n) => [n, r[n]]));
   return {
@@ -433,9 +468,11 @@ export function messageView(r: StoredReminder, now = Date.now()): MessageView {
     status,
     dueAt: r.dueAt,
     appointmentStart: r.appointmentStart,
+    // Left pending past its appointment: a run never came within the catch-up window (an outage).
+    ...(missed ? { reason: 'not_sent_in_time' } : {}),
     ...optional(
       'messageId',
-      'reason',
+      ...(missed ? [] : (['reason'] as const)),
       'recipient',
       'fallbackFrom',
       'attempt',

@@ -52,7 +52,7 @@ export const remindersRoutes = defineRoutes([
     budget: { BatchGetItem: 1, PutItem: 1 },
     body: updateReminderRulesSchema,
     response: reminderRulesSchema,
-    errors: { 409: versionConflict },
+    errors: { 409: versionConflict, 422: 'Rules too large to store (`rules_too_large`)' },
   },
   {
     operationId: 'updatePractitionerReminderRules',
@@ -64,7 +64,11 @@ export const remindersRoutes = defineRoutes([
     params: z.strictObject({ practitionerId: ulidSchema }),
     body: updatePractitionerRulesSchema,
     response: reminderRulesSchema,
-    errors: { 403: 'Another practitioner’s rules (`not_your_rules`)', 409: versionConflict },
+    errors: {
+      403: 'Another practitioner’s rules (`not_your_rules`)',
+      409: versionConflict,
+      422: 'Not an active practitioner of the centre (`not_a_practitioner`); rules too large to store (`rules_too_large`)',
+    },
   },
   {
     operationId: 'previewReminder',

@@ -200,7 +200,7 @@ export const previewSchema = z.object({
 /** The dispatcher's payload (its schedule's input). */
 export const dispatchPayloadSchema = z.strictObject({
   /** How far back a run looks when the last run is older (an outage): due reminders older than this are left. */
-  maxCatchUpHours: z.number().int().min(1).max(72).default(24),
+  maxCatchUpHours: z.number().int().min(1).max(24).default(24),
   /** Reminders claimed per batch (one BatchGetItem of their context, then claims and sends in parallel). */
   batchSize: z.number().int().min(1).max(500).default(200),
 });

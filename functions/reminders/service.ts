@@ -1,4 +1,4 @@
-import { centreLookup } from '#contexts/centres';
+import { centreLookup, membershipLookup } from '#contexts/centres';
 import { appointmentLookup } from '#contexts/agenda';
 import { patientLookup } from '#contexts/patients';
 import type { Actor } from '#shared/access/actor';
@@ -10,7 +10,7 @@ import {
 } from '#shared/access/policy';
 import { auditPut, recordRead } from '#shared/audit/audit';
 import { batchLookup, isConditionalCheckFailure, transactionConditionFailed, transactWrite } from '#shared/db/table';
-import { conflict, notFound } from '#shared/errors';
+import { conflict, notFound, ruleViolation } from '#shared/errors';
 import type { Cursors } from '#shared/http/cursor';
 import { newId } from '#shared/ids';
 import type { Origin } from '#shared/origin';
@@ -68,6 +68,10 @@ async function replaceRules(actor: Actor, current: ReminderRules, next: Reminder
   } catch (error) {
     if (isConditionalCheckFailure(error))
       throw conflict('version_conflict', 'The reminder rules were changed meanwhile: reload and retry');
+    if ((error as Error).name === 'ValidationException' && /item size/i.test((error as Error).message))
+      throw ruleViolation('rules_too_large', 'The reminder rules are too large to store: use fewer type filters', {
+        fields: [{ field: 'body', message: 'over the 400 KB a rules document may take' }],
+      });
     throw error;
   }
   return stored;
@@ -108,7 +112,15 @@ export async function updatePractitionerReminderRules(
   input: { version: number; rules: { ruleId?: string | undefined }[]; replaceCentreRules: boolean },
 ) {
   assertMayEditReminderRules(actor, practitionerId);
-  const [current, sent] = await batchLookup(rulesLookup(actor.centreId), smsCounterLookup(actor.centreId, month()));
+  const [current, sent, member] = await batchLookup(
+    rulesLookup(actor.centreId),
+    smsCounterLookup(actor.centreId, month()),
+    membershipLookup(actor.centreId, practitionerId),
+  );
+  if (member?.role !== 'practitioner' || member.status !== 'active')
+    throw ruleViolation('not_a_practitioner', 'Reminder rules are set for an active practitioner of the centre', {
+      fields: [{ field: 'path.practitionerId', message: 'not an active practitioner of this centre' }],
+    });
   const practitioners = { ...current.practitioners };
   if (input.rules.length === 0 && !input.replaceCentreRules) delete practitioners[practitionerId];
   else practitioners[practitionerId] = { rules: withIds(input.rules), replaceCentreRules: input.replaceCentreRules };
@@ -212,10 +224,17 @@ export async function listPatientMessages(
     `messages:${actor.centreId}:${patientId}`,
     query.cursor,
     (startKey) => patientMessagesPage(actor.centreId, patientId, query.limit, startKey),
-    (item) => messageView(reminderFromItem(item)),
+    reminderFromItem,
   );
-  await recordRead(actor, origin, { action: 'messages.read', patientId });
-  return page;
+  // Only messages about sessions with practitioners the actor may see (a patient may also be seen
+  // by a colleague: those appointments are not the actor's to know about).
+  const items = page.items.filter((m) => canSeePractitionerPatients(actor, m.practitionerId));
+  await recordRead(actor, origin, {
+    action: 'messages.read',
+    patientId,
+    recordIds: [...new Set(items.map((m) => m.appointmentId))],
+  });
+  return { ...page, items: items.map((m) => messageView(m)) };
 }
 
 export async function listAppointmentMessages(

@@ -97,10 +97,12 @@ export function auditPut(actor: AuditActor, origin: Origin, event: AuditEvent): 
   return { Put: { TableName: tableName, Item: auditItem(actor, origin, event) } };
 }
 
-/** Several records at once (a job's batch), in BatchWriteItem requests of 25; a failure throws. */
-export async function recordMany(actor: AuditActor, origin: Origin, events: AuditEvent[]) {
-  const header = auditHeader(actor, origin);
-  await batchPut(events.map((event) => auditItem(actor, origin, event, header)));
+/**
+ * Several records at once, each with its own actor (a job's batch across centres), in BatchWriteItem
+ * requests of 25 sent together; a failure throws.
+ */
+export async function recordMany(origin: Origin, records: { actor: AuditActor; event: AuditEvent }[]) {
+  await batchPut(records.map(({ actor, event }) => auditItem(actor, origin, event)));
 }
 
 /** For reads: recorded once the read succeeded. */

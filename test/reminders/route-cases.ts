@@ -60,8 +60,8 @@ export const remindersCases: CasesOf<typeof remindersRoutes> = {
       };
     },
     // A practitioner sets their own; colleagues and secretaries may not; another centre's manager
-    // writes a practitioner id that is not theirs into their own centre's rules (no data of ours).
-    expect: roles({ manager: 200, practitioner: 200, otherPractitioner: 403, secretary: 403, foreignManager: 200 }),
+    // names a practitioner who is not one of theirs (422: not an active practitioner of the centre).
+    expect: roles({ manager: 200, practitioner: 200, otherPractitioner: 403, secretary: 403, foreignManager: 422 }),
   },
   previewReminder: {
     request: async () => ({ method: 'GET', url: '/reminders/preview?locale=fr-BE&channel=sms' }),
