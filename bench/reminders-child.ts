@@ -4,7 +4,8 @@
  * measured): 200 centres (Europe/Brussels, fr-BE / nl-BE / en), a practitioner each, a rules item for
  * every other centre (SMS cap 100 000, 5 a phone a day; the others keep the defaults: 500 and 3, which
  * their 30 SMS stay under), 50 patients each (a unique E.164 phone, an e-mail for some), and one
- * pending reminder per patient as the agenda writes it (`reminderPut`), due in the last 5 minutes
+ * pending reminder per patient and its appointment as the agenda writes them (`reminderPut`,
+ * `appointmentItem`), due in the last 5 minutes
  * before `now`: 10 000 in the due index, 60 % SMS and 40 % e-mail. Then:
  * A. `dispatchReminders` run once at `now` (payload defaults) in a fresh process of its own (this file,
  *    started again with BENCH_REMINDERS_DISPATCH, modules loaded before the signal to go): timed, its
@@ -79,9 +80,11 @@ const { requestCounts, resetRequestCounts } = await import('#shared/db/request-c
 const { centrePut, membershipPut } = await import('#functions/centres/repository');
 const { patientItem } = await import('#functions/patients/repository');
 const { reminderPut } = await import('#functions/reminders/repository');
+const { appointmentItem } = await import('#functions/agenda/repository');
 const { dispatchReminders } = await import('#functions/reminders/dispatch');
 const { bucketOf, bucketsBetween, DUE_SHARDS, shardOf } = await import('#functions/reminders/planning');
-const { DEFAULT_RULES, dispatchPayloadSchema } = await import('#functions/reminders/schemas');
+const { dispatchPayloadSchema } = await import('#functions/reminders/schemas');
+const { DEFAULT_RULES } = await import('#functions/reminders/defaults');
 const { reminders } = await import('#functions/reminders/context');
 
 // --- Helpers ------------------------------------------------------------------------------------------
@@ -409,7 +412,10 @@ for (let c = 0; c < CENTRES; c++) {
   }
 }
 
-/** A patient's appointment a day after `dueAt`, with its own reminder planned, as the agenda writes it. */
+/** The appointments of the reminders (the dispatcher reads each as it is when sending). */
+const appointmentItems: Item[] = [];
+
+/** A patient's appointment a day after `dueAt`, with its own reminder planned, as the agenda writes them. */
 function reminderItem(p: Patient, dueAt: string) {
   const typeId = typeOf.get(p.centreId)!;
   const start = new Date(Date.parse(dueAt) + 86_400_000).toISOString();
@@ -435,7 +441,9 @@ function reminderItem(p: Patient, dueAt: string) {
     createdBy: p.practitionerId,
     updatedAt: plannedAt,
   };
-  return reminderPut(appointment, { ruleKey: 'patient', channel: p.channel, dueAt }, plannedAt).Put!.Item!;
+  const reminder = reminderPut(appointment, { ruleKey: 'patient', channel: p.channel, dueAt }, plannedAt).Put!.Item!;
+  appointmentItems.push(appointmentItem({ ...appointment, plannedReminders: [reminder.sk as string] }));
+  return reminder;
 }
 const minutesBefore = (at: Date, m: number) => new Date(at.getTime() - m * 60_000).toISOString();
 const keyOf = (item: Item | { pk: string; sk: string }) => ({ pk: item.pk as string, sk: item.sk as string });
@@ -461,8 +469,15 @@ const raceNow = new Date(now.getTime() + 5 * 60_000);
 const race = patients.slice(0, RACE).map((p, i) => reminderItem(p, minutesBefore(raceNow, i % 5)));
 
 const seedStarted = performance.now();
-await seed([...worldItems, ...due, ...floorBefore, ...floorAfter, ...warmup, ...race]);
-const seeded = worldItems.length + due.length + floorBefore.length + floorAfter.length + warmup.length + race.length;
+await seed([...worldItems, ...appointmentItems, ...due, ...floorBefore, ...floorAfter, ...warmup, ...race]);
+const seeded =
+  worldItems.length +
+  appointmentItems.length +
+  due.length +
+  floorBefore.length +
+  floorAfter.length +
+  warmup.length +
+  race.length;
 const seedSeconds = (performance.now() - seedStarted) / 1000;
 const setupSeconds = r2((performance.now() - setupStarted) / 1000);
 console.log(

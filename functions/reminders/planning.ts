@@ -1,13 +1,7 @@
 import { DateTime } from 'luxon';
 import type { StoredAppointment } from '#contexts/agenda';
-import {
-  type Channel,
-  DEFAULT_PATIENT_TIMING,
-  MAX_REMINDERS_PER_APPOINTMENT,
-  type ReminderPreferences,
-  type ReminderRules,
-  type Timing,
-} from './schemas';
+import { DEFAULT_PATIENT_TIMING, MAX_REMINDERS_PER_APPOINTMENT } from './defaults';
+import type { Channel, ReminderPreferences, ReminderRules, Timing } from './schemas';
 
 /**
  * Which reminders an appointment gets, and when (N1, M9): pure, so that the rules are tested

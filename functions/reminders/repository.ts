@@ -15,14 +15,8 @@ import {
   updateItem,
 } from '#shared/db/table';
 import { bucketOf, type PlannedReminder, shardOf } from './planning';
-import {
-  type Channel,
-  DEFAULT_RULES,
-  type MessageView,
-  type Notice,
-  type ReminderPreferences,
-  type ReminderRules,
-} from './schemas';
+import { DEFAULT_RULES } from './defaults';
+import type { Channel, MessageView, Notice, ReminderPreferences, ReminderRules } from './schemas';
 
 /**
  * Reminder items (docs/DATA_MODEL.md, decision 0021). A reminder is planned in the appointment's

@@ -17,8 +17,6 @@ export const timingSchema = z.discriminatedUnion('kind', [
 export type Timing = z.infer<typeof timingSchema>;
 
 export const MAX_RULES = 4;
-/** The most reminders one appointment gets (rules of the centre and practitioner, and the patient's own). */
-export const MAX_REMINDERS_PER_APPOINTMENT = 6;
 
 export const ruleInputSchema = z.strictObject({
   ruleId: ulidSchema.optional().describe('Kept when sent back; a new rule gets one'),
@@ -41,8 +39,6 @@ export const patientPreferenceModeSchema = z
   .describe(
     "`add`: the patient's preference is sent besides the rules; `replace`: instead of them; `ignore`: rules only",
   );
-
-export const DEFAULT_PATIENT_TIMING: Timing = { kind: 'daysBefore', days: 1, at: '12:00' };
 
 export const smsSettingsSchema = z.strictObject({
   monthlyCap: z.number().int().min(0).max(100_000).describe('SMS a month; over it, SMS falls back to e-mail'),
@@ -102,18 +98,6 @@ export const reminderRulesSchema = z.object({
 });
 export type ReminderRules = Omit<z.infer<typeof reminderRulesSchema>, 'sms'> & {
   sms: z.infer<typeof smsSettingsSchema>;
-};
-
-/** What a centre starts with: the patient's own preference (default 1 day before at 12:00) only. */
-export const DEFAULT_RULES: ReminderRules = {
-  enabled: true,
-  rules: [],
-  practitioners: {},
-  patientPreference: 'add',
-  templates: {},
-  sms: { monthlyCap: 500, perPhoneDailyLimit: 3 },
-  catchUp: { minLeadMinutes: 60 },
-  version: 0,
 };
 
 /** A patient's own reminder preference and opt-outs (M9; R5 opt-outs from the portal will land here too). */

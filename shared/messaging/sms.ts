@@ -2,10 +2,8 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import type * as Sns from '@aws-sdk/client-sns';
-import { type MetadataJson, parsePhoneNumberFromString } from 'libphonenumber-js/core';
 import { config } from '#shared/config';
 import { newId } from '#shared/ids';
-import metadata from '../phone/metadata.json';
 import { NotSentError } from './outcome';
 
 /**
@@ -41,14 +39,28 @@ type SnsModule = Pick<typeof Sns, 'SNSClient' | 'PublishCommand'>;
  * from the origination identity SNS picks, without a sender id. Extend it only after checking the
  * country in AWS's SMS "supported countries and regions" table (sender id support, registration).
  */
-const SENDER_ID_COUNTRIES: ReadonlySet<string> = new Set(['BE', 'FR', 'LU', 'NL', 'DE', 'CH', 'GB', 'ES', 'IT', 'PT']);
+const SENDER_ID_COUNTRIES: Readonly<Record<string, string>> = {
+  BE: '32',
+  FR: '33',
+  LU: '352',
+  NL: '31',
+  DE: '49',
+  CH: '41',
+  GB: '44',
+  ES: '34',
+  IT: '39',
+  PT: '351',
+};
+/**
+ * Their calling codes. ITU calling codes are prefix-free, so an E.164 number belongs to the first
+ * (only) one it starts with: no phone library in the sending function (its bundle: decision 0007).
+ * +44 also serves the Crown Dependencies and +39 Vatican City, which accept sender ids the same way.
+ */
+const SENDER_ID_CODES = Object.values(SENDER_ID_COUNTRIES).map((code) => `+${code}`);
 
 /** Whether an alphanumeric sender id may be used for this E.164 number (see SENDER_ID_COUNTRIES). */
 export function senderIdAllowed(phone: string): boolean {
-  // The project's own metadata (shared/phone/metadata.json): a calling code it does not know gives no
-  // country, hence no sender id.
-  const country = parsePhoneNumberFromString(phone, metadata as unknown as MetadataJson)?.country;
-  return country !== undefined && SENDER_ID_COUNTRIES.has(country);
+  return E164.test(phone) && SENDER_ID_CODES.some((code) => phone.startsWith(code));
 }
 
 const E164 = /^\+[1-9]\d{6,14}$/;

@@ -2,16 +2,8 @@ import fc from 'fast-check';
 import { DateTime } from 'luxon';
 import { describe, expect, it } from 'vitest';
 import { dueAtOf, type PlannedReminder, remindersFor } from '#functions/reminders/planning';
-import {
-  type Channel,
-  DEFAULT_PATIENT_TIMING,
-  DEFAULT_RULES,
-  MAX_REMINDERS_PER_APPOINTMENT,
-  type ReminderPreferences,
-  type ReminderRules,
-  type Rule,
-  type Timing,
-} from '#functions/reminders/schemas';
+import { DEFAULT_PATIENT_TIMING, DEFAULT_RULES, MAX_REMINDERS_PER_APPOINTMENT } from '#functions/reminders/defaults';
+import type { Channel, ReminderPreferences, ReminderRules, Rule, Timing } from '#functions/reminders/schemas';
 
 /**
  * Which reminders an appointment gets and when (functions/reminders/planning.ts), as properties over
