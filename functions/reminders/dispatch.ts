@@ -58,6 +58,18 @@ const QUERY_CONCURRENCY = 16;
 const ON_TIME_MS = 10 * 60_000;
 const SEND_CONCURRENCY = 32;
 
+/** What a run reports, per outcome (JobSummary: counts only, nothing personal). */
+const noCounts = () => ({
+  sent: 0,
+  skipped: 0,
+  failed: 0,
+  unknown: 0,
+  unrecorded: 0,
+  throttled: 0,
+  errors: 0,
+  lost: 0,
+});
+
 const SYSTEM = (centreId: string) => ({ userId: 'reminders-dispatch', centreId, role: 'system' as const });
 
 export async function dispatchReminders(run: ScheduledRun<DispatchPayload>): Promise<JobSummary> {
@@ -72,20 +84,10 @@ export async function dispatchReminders(run: ScheduledRun<DispatchPayload>): Pro
     Math.max(earliest, cursor ? Date.parse(cursor) - INDEX_LAG_MS : nowMs - FIRST_RUN_LOOKBACK_MS),
   );
   const due = await findDue(new Date(from).toISOString(), now);
-  const totals: Record<string, number> = {
-    due: due.length,
-    sent: 0,
-    skipped: 0,
-    failed: 0,
-    unknown: 0,
-    unrecorded: 0,
-    throttled: 0,
-    errors: 0,
-    lost: 0,
-  };
+  const totals: Record<string, number> = { due: due.length, ...noCounts() };
   for (let i = 0; i < due.length; i += run.payload.batchSize) {
     const counts = await dispatchBatch(due.slice(i, i + run.payload.batchSize), run);
-    for (const [k, v] of Object.entries(counts)) totals[k] = (totals[k] ?? 0) + v;
+    for (const [k, v] of Object.entries(counts)) totals[k]! += v;
   }
   await advanceDispatchCursor(now);
   return {
@@ -202,7 +204,7 @@ async function dispatchBatch(batch: StoredReminder[], run: ScheduledRun<Dispatch
   const at = run.now.toISOString();
   const month = at.slice(0, 7);
   const ctx = await readContext(batch);
-  const counts = { sent: 0, skipped: 0, failed: 0, unknown: 0, unrecorded: 0, throttled: 0, errors: 0, lost: 0 };
+  const counts = noCounts();
   const decided = batch.map((r) => {
     const key = `${r.centreId}#${r.patientId}`;
     return {
@@ -392,11 +394,15 @@ async function compose(r: StoredReminder, d: Extract<Decision, { kind: 'send' }>
   };
 }
 
-/** The provider's call, and nothing else (its error is the provider's answer). */
+/**
+ * The provider's call, and nothing else (its error is the provider's answer). The local outbox
+ * senders stand in for SNS and SES: their ids play the providers' ids, so the providers' sample
+ * events replay locally as deployed.
+ */
 async function deliver(d: Extract<Decision, { kind: 'send' }>, m: Awaited<ReturnType<typeof compose>>) {
   if (d.channel === 'sms') {
     const out = await smsSender().send({ to: m.to, text: m.text, kind: 'appointment-reminder', senderId: m.senderId });
-    return { provider: smsProvider(), providerMessageId: out.messageId };
+    return { provider: 'sns' as const, providerMessageId: out.messageId };
   }
   const out = await mailer().send({
     to: m.to,
@@ -406,7 +412,7 @@ async function deliver(d: Extract<Decision, { kind: 'send' }>, m: Awaited<Return
     kind: 'appointment-reminder',
     tags: { messageId: m.messageId },
   });
-  return { provider: emailProvider(), providerMessageId: out.messageId };
+  return { provider: 'ses' as const, providerMessageId: out.messageId };
 }
 
 /** Provider errors that only ask to slow down: the message was not sent and may be sent later. */
@@ -417,13 +423,6 @@ const THROTTLED = new Set([
   'LimitExceededException',
   'KMSThrottlingException',
 ]);
-
-/**
- * The provider a message's id belongs to. The local outbox senders stand in for SNS and SES (their
- * ids play the providers' ids), so providers' sample events replay locally as deployed.
- */
-const smsProvider = () => 'sns' as const;
-const emailProvider = () => 'ses' as const;
 
 /** The e-mail's text as HTML (paragraphs, links clickable): SES tracks opens and clicks there. */
 export function htmlOf(text: string) {

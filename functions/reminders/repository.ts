@@ -28,17 +28,13 @@ import type { Channel, MessageView, Notice, ReminderPreferences, ReminderRules }
 
 // --- Rules and preferences ----------------------------------------------------------------------
 
-export const rulesFromItem = (item: Item | undefined): ReminderRules =>
+const rulesFromItem = (item: Item | undefined): ReminderRules =>
   item ? ({ ...DEFAULT_RULES, ...stripKeys(item) } as ReminderRules) : DEFAULT_RULES;
 
 export const rulesLookup = (centreId: string): Lookup<ReminderRules> => ({
   key: keys.reminderRules(centreId),
   read: rulesFromItem,
 });
-
-export async function findRules(centreId: string) {
-  return rulesFromItem(await getItem(keys.reminderRules(centreId), true));
-}
 
 /** Replaces the rules if their version is still the one read (0: none stored yet). */
 export async function putRules(centreId: string, rules: ReminderRules, expectedVersion: number) {

@@ -15,19 +15,21 @@ import type { ScheduleResult } from '#shared/jobs/pipeline';
 import { smsSender } from '#shared/messaging/sms';
 import { lambdaContext } from '../../scripts/local/http-adapter';
 import { scheduledEvent } from '../../scripts/local/jobs';
-import { mondayAhead, newType } from '../agenda/fixtures';
+import { mondayAhead } from '../agenda/fixtures';
 import { call } from '../support/api';
 import { sentEmails } from '../support/outbox';
-import { buildCentre, type CentreWorld, origin } from '../support/world';
+import { origin } from '../support/world';
 import {
-  bookWithReminders,
+  bookFor,
   freshEmail,
+  patientBooked,
+  reminderCentre as centre,
+  type ReminderCentre as Setup,
   freshPhone,
   reminderPatient,
   remindersOf,
   remindersSentTo,
   runDispatch,
-  setReminderRules,
 } from './fixtures';
 
 /**
@@ -52,34 +54,6 @@ const plus = (instant: string, minutes: number) => new Date(Date.parse(instant) 
 const deliver = async (event: ReturnType<typeof scheduledEvent>) =>
   (await jobs(event, lambdaContext('centrum-reminders-jobs', randomUUID()))) as ScheduleResult;
 const sentIn = (runs: ScheduleResult[]) => runs.reduce((n, r) => n + Number(r.summary.sent), 0);
-
-interface Setup {
-  w: CentreWorld;
-  typeId: string;
-}
-async function centre(name: string, rules?: Parameters<typeof setReminderRules>[1]): Promise<Setup> {
-  const w = await buildCentre(name);
-  const typeId = (await newType(w.manager.actor)).appointmentTypeId;
-  if (rules) await setReminderRules(w.manager.actor, rules);
-  return { w, typeId };
-}
-
-async function bookFor(s: Setup, patientId: string, start: string) {
-  return bookWithReminders(s.w.practitioner.actor, {
-    practitionerId: s.w.practitioner.userId,
-    patientId,
-    appointmentTypeId: s.typeId,
-    start,
-  });
-}
-
-/** A patient with their own phone and e-mail (or as given), and their appointment at `start`. */
-async function patientBooked(s: Setup, start: string, contact?: Parameters<typeof reminderPatient>[1]) {
-  const reach = contact ?? { phone: freshPhone(), email: freshEmail() };
-  const patient = await reminderPatient(s.w.practitioner.actor, reach);
-  const appointment = await bookFor(s, patient.patientId, start);
-  return { ...reach, patientId: patient.patientId, appointment };
-}
 
 /** The one reminder of an appointment planned by `ruleKey` (the patient's own by default). */
 async function reminderOf(s: Setup, appointmentId: string, ruleKey = 'patient'): Promise<StoredReminder> {

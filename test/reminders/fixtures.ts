@@ -8,10 +8,10 @@ import { dispatchPayloadSchema, type UpdateReminderRulesInput } from '#functions
 import { listReminderRules, updateReminderRules } from '#functions/reminders/service';
 import type { Actor } from '#shared/access/actor';
 import { internalOrigin } from '#shared/origin';
-import { freshSlot } from '../agenda/fixtures';
+import { freshSlot, newType } from '../agenda/fixtures';
 import { createPatient } from '#functions/patients/service';
 import { sentEmails, sentSms } from '../support/outbox';
-import { newPatient, origin } from '../support/world';
+import { buildCentre, type CentreWorld, newPatient, origin } from '../support/world';
 
 /** Reminder builders for tests: bookings that plan reminders, runs of the dispatcher, sent messages. */
 
@@ -115,4 +115,38 @@ export function remindersSentTo(recipient: string) {
   return [...sentSms().filter((m) => m.to === recipient), ...sentEmails().filter((m) => m.to === recipient)].filter(
     (m) => m.kind === 'appointment-reminder',
   );
+}
+
+/** A centre for reminder tests: its world, an appointment type, and its rules if given. */
+export interface ReminderCentre {
+  w: CentreWorld;
+  typeId: string;
+}
+export async function reminderCentre(
+  name: string,
+  rules?: Parameters<typeof setReminderRules>[1],
+  type: Record<string, unknown> = {},
+): Promise<ReminderCentre> {
+  const w = await buildCentre(name);
+  const typeId = (await newType(w.manager.actor, type)).appointmentTypeId;
+  if (rules) await setReminderRules(w.manager.actor, rules);
+  return { w, typeId };
+}
+
+/** An appointment of the centre's first practitioner, for a patient, at a local `start`, its reminders planned. */
+export async function bookFor(s: ReminderCentre, patientId: string, start: string) {
+  return bookWithReminders(s.w.practitioner.actor, {
+    practitionerId: s.w.practitioner.userId,
+    patientId,
+    appointmentTypeId: s.typeId,
+    start,
+  });
+}
+
+/** A patient with their own phone and e-mail (or as given), and their appointment at `start`. */
+export async function patientBooked(s: ReminderCentre, start: string, contact?: Parameters<typeof reminderPatient>[1]) {
+  const reach = contact ?? { phone: freshPhone(), email: freshEmail() };
+  const patient = await reminderPatient(s.w.practitioner.actor, reach);
+  const appointment = await bookFor(s, patient.patientId, start);
+  return { ...reach, patientId: patient.patientId, appointment };
 }

@@ -10,18 +10,19 @@ import { patientAuditTrail } from '#shared/audit/audit';
 import { keys } from '#shared/db/keys';
 import { getItem } from '#shared/db/table';
 import { smsSender } from '#shared/messaging/sms';
-import { mondayAhead, newType } from '../agenda/fixtures';
+import { mondayAhead } from '../agenda/fixtures';
 import { call } from '../support/api';
-import { buildCentre } from '../support/world';
 import {
   bookWithReminders,
   freshEmail,
   freshPhone,
+  patientBooked,
+  type ReminderCentre,
+  reminderCentre,
   reminderPatient,
   remindersOf,
   remindersSentTo,
   runDispatch,
-  setReminderRules,
 } from './fixtures';
 
 /**
@@ -34,10 +35,17 @@ let week = 5;
 const freshDay = () => DateTime.fromISO(mondayAhead(week++), { zone: ZONE }).plus({ days: 1 }).toFormat('yyyy-MM-dd');
 const at = (instant: string, minutes: number) => new Date(Date.parse(instant) + minutes * 60_000);
 
+/** A patient reachable as given, booked at `start`, and the first reminder planned for it. */
+async function booked(s: ReminderCentre, start: string, contact: Parameters<typeof patientBooked>[2]) {
+  const b = await patientBooked(s, start, contact);
+  const [reminder] = await remindersOf(s.w.centreId, b.appointment.appointmentId);
+  return { ...b, reminder: reminder! };
+}
+
 describe('reminders, as review found them', () => {
   it('name the place the appointment is at when sent, after a change of place that did not move it', async () => {
-    const w = await buildCentre('Places');
-    const typeId = (await newType(w.manager.actor)).appointmentTypeId;
+    const s = await reminderCentre('Places');
+    const { w } = s;
     const centre = await getCentre(w.manager.actor);
     const updated = await updateCentre(w.manager.actor, {
       version: centre.version,
@@ -49,7 +57,7 @@ describe('reminders, as review found them', () => {
     const a = await bookWithReminders(w.practitioner.actor, {
       practitionerId: w.practitioner.userId,
       patientId: p.patientId,
-      appointmentTypeId: typeId,
+      appointmentTypeId: s.typeId,
       start: `${freshDay()}T10:00`,
       locationId: north!.locationId,
     } as never);
@@ -68,17 +76,13 @@ describe('reminders, as review found them', () => {
   });
 
   it('a table error after the provider accepted is no refusal: not failed, not reported, never sent again', async () => {
-    const w = await buildCentre('Record errors');
-    const typeId = (await newType(w.manager.actor)).appointmentTypeId;
-    const phone = freshPhone();
-    const p = await reminderPatient(w.practitioner.actor, { phone });
-    const a = await bookWithReminders(w.practitioner.actor, {
-      practitionerId: w.practitioner.userId,
-      patientId: p.patientId,
-      appointmentTypeId: typeId,
-      start: `${freshDay()}T10:00`,
-    });
-    const [planned] = await remindersOf(w.centreId, a.appointmentId);
+    const s = await reminderCentre('Record errors');
+    const { w } = s;
+    const {
+      phone,
+      appointment: a,
+      reminder: planned,
+    } = await booked(s, `${freshDay()}T10:00`, { phone: freshPhone() });
     const record = repository.recordSendOutcome;
     const spy = vi.spyOn(repository, 'recordSendOutcome').mockImplementation(async (key, messageId, outcome) => {
       if (key.sk === planned!.sk && outcome.status === 'accepted')
@@ -96,27 +100,19 @@ describe('reminders, as review found them', () => {
 
     expect(run).toMatchObject({ sent: 0, failed: 0, unrecorded: 1 });
     expect(again).toMatchObject({ sent: 0 });
-    expect(remindersSentTo(phone)).toHaveLength(1);
+    expect(remindersSentTo(phone!)).toHaveLength(1);
     const [stored] = await remindersOf(w.centreId, a.appointmentId);
     expect(stored).toMatchObject({ status: 'sending' });
     expect((await noticesPage(w.centreId, 10)).items).toEqual([]);
   });
 
   it('keep the earliest open and click, whatever order their events come in', async () => {
-    const w = await buildCentre('Event order');
-    const typeId = (await newType(w.manager.actor)).appointmentTypeId;
-    await setReminderRules(w.manager.actor, {
+    const s = await reminderCentre('Event order', {
       rules: [{ channel: 'email', timing: { kind: 'hoursBefore', hours: 5 } }],
       patientPreference: 'ignore',
     });
-    const p = await reminderPatient(w.practitioner.actor, { email: freshEmail() });
-    const a = await bookWithReminders(w.practitioner.actor, {
-      practitionerId: w.practitioner.userId,
-      patientId: p.patientId,
-      appointmentTypeId: typeId,
-      start: `${freshDay()}T10:00`,
-    });
-    const [r] = await remindersOf(w.centreId, a.appointmentId);
+    const { w } = s;
+    const { appointment: a, reminder: r } = await booked(s, `${freshDay()}T10:00`, { email: freshEmail() });
     await runDispatch(at(r!.dueAt, 1));
     const [sent] = await remindersOf(w.centreId, a.appointmentId);
     const origin = internalOrigin(randomUUID(), 'queue/message-events');
@@ -136,24 +132,21 @@ describe('reminders, as review found them', () => {
   });
 
   it('a 4-hour session moved far, with its reminders, moves (its reminders follow in a transaction of their own)', async () => {
-    const w = await buildCentre('Long sessions');
-    const typeId = (await newType(w.manager.actor, { name: 'Bilan 4 h', durationMinutes: 240 })).appointmentTypeId;
-    await setReminderRules(w.manager.actor, {
-      rules: [
-        { channel: 'email', timing: { kind: 'daysBefore', days: 2, at: '09:00' } },
-        { channel: 'email', timing: { kind: 'daysBefore', days: 3, at: '09:00' } },
-        { channel: 'sms', timing: { kind: 'hoursBefore', hours: 3 } },
-      ],
-      patientPreference: 'add',
-    });
-    const p = await reminderPatient(w.practitioner.actor, { phone: freshPhone(), email: freshEmail() });
+    const s = await reminderCentre(
+      'Long sessions',
+      {
+        rules: [
+          { channel: 'email', timing: { kind: 'daysBefore', days: 2, at: '09:00' } },
+          { channel: 'email', timing: { kind: 'daysBefore', days: 3, at: '09:00' } },
+          { channel: 'sms', timing: { kind: 'hoursBefore', hours: 3 } },
+        ],
+        patientPreference: 'add',
+      },
+      { name: 'Bilan 4 h', durationMinutes: 240 },
+    );
+    const { w } = s;
     const day = freshDay();
-    const a = await bookWithReminders(w.practitioner.actor, {
-      practitionerId: w.practitioner.userId,
-      patientId: p.patientId,
-      appointmentTypeId: typeId,
-      start: `${day}T08:00`,
-    });
+    const { appointment: a } = await patientBooked(s, `${day}T08:00`);
     const before = await remindersOf(w.centreId, a.appointmentId);
     expect(before).toHaveLength(4);
 
@@ -176,41 +169,26 @@ describe('reminders, as review found them', () => {
   });
 
   it('send a "1 hour before" reminder on time, and skip it only when caught up too close to the start', async () => {
-    const w = await buildCentre('One hour before');
-    const typeId = (await newType(w.manager.actor)).appointmentTypeId;
-    await setReminderRules(w.manager.actor, {
+    const s = await reminderCentre('One hour before', {
       rules: [{ channel: 'sms', timing: { kind: 'hoursBefore', hours: 1 } }],
       patientPreference: 'ignore',
     });
-    const phones = [freshPhone(), freshPhone()];
-    const booked = [];
-    for (const [i, phone] of phones.entries()) {
-      const p = await reminderPatient(w.practitioner.actor, { phone });
-      booked.push(
-        await bookWithReminders(w.practitioner.actor, {
-          practitionerId: w.practitioner.userId,
-          patientId: p.patientId,
-          appointmentTypeId: typeId,
-          start: `${freshDay()}T1${i}:00`,
-        }),
-      );
-    }
-    const [onTime, caughtUp] = await Promise.all(
-      booked.map(async (a) => (await remindersOf(w.centreId, a.appointmentId))[0]!),
-    );
+    const { w } = s;
+    const first = await booked(s, `${freshDay()}T10:00`, { phone: freshPhone() });
+    const second = await booked(s, `${freshDay()}T11:00`, { phone: freshPhone() });
+    const [onTime, caughtUp] = [first.reminder, second.reminder];
 
     await runDispatch(at(onTime!.dueAt, 4)); // the run 4 minutes after: on time, 56 minutes ahead
     await runDispatch(at(caughtUp!.dueAt, 30)); // an outage: 30 minutes late, 30 minutes ahead
 
-    expect(remindersSentTo(phones[0]!)).toHaveLength(1);
-    expect(remindersSentTo(phones[1]!)).toHaveLength(0);
-    const [late] = await remindersOf(w.centreId, booked[1]!.appointmentId);
+    expect(remindersSentTo(first.phone!)).toHaveLength(1);
+    expect(remindersSentTo(second.phone!)).toHaveLength(0);
+    const [late] = await remindersOf(w.centreId, second.appointment.appointmentId);
     expect(late).toMatchObject({ status: 'skipped', reason: 'too_late' });
   });
 
   it('show a patient’s messages only about sessions with practitioners the caller may see', async () => {
-    const w = await buildCentre('Colleagues');
-    const typeId = (await newType(w.manager.actor)).appointmentTypeId;
+    const { w, typeId } = await reminderCentre('Colleagues');
     const a = await bookWithReminders(w.manager.actor, {
       practitionerId: w.otherPractitioner.userId,
       patientId: w.patientId,
@@ -228,27 +206,15 @@ describe('reminders, as review found them', () => {
     expect(secretary.body.items).toEqual([]);
   });
 
-  const sms = (w: Awaited<ReturnType<typeof buildCentre>>, typeId: string, day: string, time: string) =>
-    (async () => {
-      const phone = freshPhone();
-      const p = await reminderPatient(w.practitioner.actor, { phone });
-      const a = await bookWithReminders(w.practitioner.actor, {
-        practitionerId: w.practitioner.userId,
-        patientId: p.patientId,
-        appointmentTypeId: typeId,
-        start: `${day}T${time}`,
-      });
-      const [r] = await remindersOf(w.centreId, a.appointmentId);
-      return { phone, patientId: p.patientId, appointment: a, reminder: r! };
-    })();
   const sentTrail = async (centreId: string, patientId: string) =>
     (await patientAuditTrail(centreId, patientId, 50)).items.filter((e) => e.action === 'reminder.send');
 
   it('one reminder in trouble does not stop the batch: the others are sent, audited and counted once', async () => {
-    const w = await buildCentre('Trouble');
-    const typeId = (await newType(w.manager.actor)).appointmentTypeId;
+    const s = await reminderCentre('Trouble');
+    const { w } = s;
     const day = freshDay();
-    const [troubled, fine] = [await sms(w, typeId, day, '10:00'), await sms(w, typeId, day, '10:30')];
+    const troubled = await booked(s, `${day}T10:00`, { phone: freshPhone() });
+    const fine = await booked(s, `${day}T10:30`, { phone: freshPhone() });
     const claim = repository.claimReminder;
     const spy = vi.spyOn(repository, 'claimReminder').mockImplementation(async (r, c) => {
       if (r.sk === troubled.reminder.sk && r.pk === troubled.reminder.pk)
@@ -260,21 +226,22 @@ describe('reminders, as review found them', () => {
     spy.mockRestore();
 
     expect(run).toMatchObject({ sent: 1, errors: 1 });
-    expect(remindersSentTo(fine.phone)).toHaveLength(1);
+    expect(remindersSentTo(fine.phone!)).toHaveLength(1);
     expect(await sentTrail(w.centreId, fine.patientId)).toHaveLength(1);
     const counter = await getItem<{ sent: number }>(keys.smsMonthCounter(w.centreId, fine.reminder.dueAt.slice(0, 7)));
     expect(counter?.sent).toBe(1);
     const [left] = await remindersOf(w.centreId, troubled.appointment.appointmentId);
     expect(left).toMatchObject({ status: 'pending' });
     await runDispatch(at(fine.reminder.dueAt, 6));
-    expect(remindersSentTo(troubled.phone)).toHaveLength(1);
+    expect(remindersSentTo(troubled.phone!)).toHaveLength(1);
   });
 
   it('a send whose outcome is unknown is on the patient’s trail; one the provider throttled is sent at the next run', async () => {
-    const w = await buildCentre('Unknown and throttled');
-    const typeId = (await newType(w.manager.actor)).appointmentTypeId;
+    const s = await reminderCentre('Unknown and throttled');
+    const { w } = s;
     const day = freshDay();
-    const [unknown, throttled] = [await sms(w, typeId, day, '10:00'), await sms(w, typeId, day, '10:30')];
+    const unknown = await booked(s, `${day}T10:00`, { phone: freshPhone() });
+    const throttled = await booked(s, `${day}T10:30`, { phone: freshPhone() });
     const sender = smsSender();
     const send = sender.send.bind(sender);
     const spy = vi.spyOn(sender, 'send').mockImplementation(async (message) => {
@@ -298,8 +265,8 @@ describe('reminders, as review found them', () => {
       expect.objectContaining({ fields: ['sms', 'unconfirmed'] }),
     ]);
     expect(second).toMatchObject({ sent: 1 });
-    expect(remindersSentTo(throttled.phone)).toHaveLength(1);
-    expect(remindersSentTo(unknown.phone)).toHaveLength(0);
+    expect(remindersSentTo(throttled.phone!)).toHaveLength(1);
+    expect(remindersSentTo(unknown.phone!)).toHaveLength(0);
     expect((await noticesPage(w.centreId, 10)).items).toEqual([]);
   });
 });
