@@ -23,6 +23,7 @@ import {
   recordSendOutcome,
   releasePhoneAllowance,
   returnClaim,
+  reviseClaim,
   releaseSms,
   reserveSms,
   rulesLookup,
@@ -38,9 +39,11 @@ import { type ReminderLocale, reminderLocales, renderReminder } from './template
  * The dispatcher (schedule `reminders-dispatch`, every 5 minutes). It reads the due index's buckets
  * from its last run to now, every shard (no Scan, no loop over centres), and for each reminder:
  * reads what sending needs (centre, rules, patient contact, preference, practitioner — one
- * BatchGetItem per 100 keys for a whole batch), decides the channel (opt-outs, missing contact,
- * the SMS cap and the per-phone limit, falling back to e-mail), claims it with a conditional write,
- * sends it, and records the provider's answer on it.
+ * BatchGetItem per 100 keys for a whole batch), decides the channel (opt-outs, missing contact),
+ * claims it with a conditional write, then — the claim won — takes the SMS cap's unit and the
+ * phone's daily allowance (falling back to e-mail without them), sends it, and records the
+ * provider's answer on it. Limits taken only after the claim: a run that loses a claim never
+ * holds a phone's allowance another run's winning claim needed.
  *
  * Exactly once: only the claim's winner sends; a reminder found again (the schedule firing twice,
  * two runs overlapping, an eventually consistent index) fails its claim. A crash between the
@@ -57,6 +60,8 @@ const QUERY_CONCURRENCY = 16;
 /** A reminder is due within 10 minutes after its time (N1): sent then, it is on time. */
 const ON_TIME_MS = 10 * 60_000;
 const SEND_CONCURRENCY = 32;
+/** Reminders claimed at once before they are sent: what a crash can leave claimed but not sent. */
+const CLAIM_CHUNK = 64;
 
 /** What a run reports, per outcome (JobSummary: counts only, nothing personal). */
 const noCounts = () => ({
@@ -165,6 +170,13 @@ async function readContext(batch: StoredReminder[]): Promise<Context> {
 
 type Decision =
   { kind: 'skip'; reason: string } | { kind: 'send'; channel: Channel; recipient: string; fallbackFrom?: Channel };
+type Send = Extract<Decision, { kind: 'send' }>;
+/** A claim this run won: the reminder is its to send. */
+interface Won {
+  r: StoredReminder;
+  d: Send;
+  messageId: string;
+}
 
 /** Channel and recipient, from the patient's contact and opt-outs (before the SMS limits). */
 export function decide(
@@ -203,6 +215,8 @@ async function dispatchBatch(batch: StoredReminder[], run: ScheduledRun<Dispatch
   const nowMs = run.now.getTime();
   const at = run.now.toISOString();
   const month = at.slice(0, 7);
+  /** A claim given back is due again a minute from now (the next run finds it in its window). */
+  const retryAt = new Date(nowMs + 60_000).toISOString();
   const ctx = await readContext(batch);
   const counts = noCounts();
   const decided = batch.map((r) => {
@@ -221,23 +235,25 @@ async function dispatchBatch(batch: StoredReminder[], run: ScheduledRun<Dispatch
     };
   });
 
-  // The SMS cap: one reservation per centre for the batch's SMS; those beyond fall back to e-mail.
-  const smsByCentre = new Map<string, typeof decided>();
-  for (const x of decided)
-    if (x.d.kind === 'send' && x.d.channel === 'sms')
-      smsByCentre.set(x.r.centreId, [...(smsByCentre.get(x.r.centreId) ?? []), x]);
-  const reserved = new Map<string, number>();
-  await Promise.all(
-    [...smsByCentre].map(async ([centreId, list]) => {
-      const granted = await reserveSms(centreId, month, list.length, ctx.rules.get(centreId)!.sms.monthlyCap);
-      reserved.set(centreId, granted);
-      const over = list.slice(granted);
-      for (const x of over) x.d = fallBack(x.r, ctx, 'sms_cap');
-      if (over.length) await notifySmsCap(centreId, month, ctx.centres.get(centreId)!, run.origin);
-    }),
-  );
   const usedSms = new Map<string, number>();
   const useSms = (centreId: string, n: number) => usedSms.set(centreId, (usedSms.get(centreId) ?? 0) + n);
+  const reserved = new Map<string, number>();
+  const capped = new Set<string>();
+  /** Whether a won SMS claim may go: a unit of the centre's reservation, then the phone's allowance. */
+  const smsLimit = async (r: StoredReminder, phone: string) => {
+    if ((reserved.get(r.centreId) ?? 0) - (usedSms.get(r.centreId) ?? 0) <= 0) {
+      if (!capped.has(r.centreId)) {
+        capped.add(r.centreId);
+        await notifySmsCap(r.centreId, month, ctx.centres.get(r.centreId)!, run.origin);
+      }
+      return 'sms_cap';
+    }
+    useSms(r.centreId, 1);
+    const limit = ctx.rules.get(r.centreId)!.sms.perPhoneDailyLimit;
+    if (await takePhoneAllowance(phoneHash(phone), at.slice(0, 10), limit)) return undefined;
+    useSms(r.centreId, -1);
+    return 'sms_limit';
+  };
   const audit: { actor: AuditActor; event: AuditEvent }[] = [];
   const sentAudit = (r: StoredReminder, messageId: string, fields: string[]) =>
     audit.push({
@@ -246,64 +262,89 @@ async function dispatchBatch(batch: StoredReminder[], run: ScheduledRun<Dispatch
     });
   const refused = new Map<string, { r: StoredReminder & { messageId: string }; reason: string }[]>();
 
-  const dispatchOne = async (x: (typeof decided)[number]) => {
-    const { r } = x;
-    if (x.d.kind === 'send' && x.d.channel === 'sms') {
-      const rules = ctx.rules.get(r.centreId)!;
-      if (!(await takePhoneAllowance(phoneHash(x.d.recipient), at.slice(0, 10), rules.sms.perPhoneDailyLimit)))
-        x.d = fallBack(r, ctx, 'sms_limit');
-      else useSms(r.centreId, 1);
-    }
-    const d = x.d;
+  /** Skips, or claims as decided: the claims won, to send (another run won the others, or they were withdrawn). */
+  const claimOne = async (x: (typeof decided)[number]) => {
+    const { r, d } = x;
     if (d.kind === 'skip') {
       if (await skipReminder(r, d.reason, at)) counts.skipped++;
       else counts.lost++;
-      return;
+      return undefined;
     }
     const messageId = newId();
-    // Not claimed (lost to another run, withdrawn, or the claim failed): not ours to send, nor to count.
-    const uncount = async () => {
-      if (d.channel !== 'sms') return;
-      useSms(r.centreId, -1);
-      await releasePhoneAllowance(phoneHash(d.recipient), at.slice(0, 10));
-    };
-    let claimed: boolean;
-    try {
-      claimed = await claimReminder(r, {
+    if (
+      await claimReminder(r, {
         messageId,
         channel: d.channel,
         recipient: d.recipient,
         fallbackFrom: d.fallbackFrom,
         at,
-      });
+      })
+    )
+      return { r, d, messageId };
+    counts.lost++;
+    return undefined;
+  };
+
+  /** The SMS cap, for the SMS claims won: one reservation per centre; those beyond it go by e-mail. */
+  const reserveFor = async (won: Won[]) => {
+    const wanted = new Map<string, number>();
+    for (const w of won) if (w.d.channel === 'sms') wanted.set(w.r.centreId, (wanted.get(w.r.centreId) ?? 0) + 1);
+    await Promise.all(
+      [...wanted].map(async ([centreId, n]) => {
+        const granted = await reserveSms(centreId, month, n, ctx.rules.get(centreId)!.sms.monthlyCap);
+        reserved.set(centreId, (reserved.get(centreId) ?? 0) + granted);
+      }),
+    );
+  };
+
+  const sendOne = async ({ r, d: decision, messageId }: Won) => {
+    let d: Decision = decision;
+    const key = { pk: r.pk, sk: r.sk };
+    // Nothing is sent yet: trouble here gives the claim back (and the SMS allowance), for the next run.
+    let phoneTaken = false;
+    const notSent = async () => {
+      if (d.kind !== 'send' || d.channel !== 'sms' || !phoneTaken) return;
+      useSms(r.centreId, -1);
+      await releasePhoneAllowance(phoneHash(d.recipient), at.slice(0, 10));
+    };
+    let message: Awaited<ReturnType<typeof compose>>;
+    try {
+      if (d.channel === 'sms') {
+        const over = await smsLimit(r, d.recipient);
+        phoneTaken = !over;
+        if (over) {
+          d = fallBack(r, ctx, over);
+          await reviseClaim(key, messageId, d.kind === 'send' ? { ...d, kind: 'email', fallbackFrom: 'sms' } : d, at);
+          if (d.kind === 'skip') {
+            counts.skipped++;
+            return;
+          }
+        }
+      }
+      // Everything but the provider's call happens before it: only the provider's answer is judged.
+      message = await compose(r, d, messageId, ctx);
     } catch (error) {
-      await uncount();
+      await notSent();
+      await returnClaim(key, messageId, retryAt);
       throw error;
     }
-    if (!claimed) {
-      await uncount();
-      counts.lost++;
-      return;
-    }
-    const key = { pk: r.pk, sk: r.sk };
-    // Everything but the provider's call happens before it: only the provider's answer is judged.
-    const message = await compose(r, d, messageId, ctx);
+    const send = d;
     let sent: Awaited<ReturnType<typeof deliver>>;
     try {
-      sent = await deliver(d, message);
+      sent = await deliver(send, message);
     } catch (error) {
       const name = (error as Error).name;
       if (sendOutcome(error) === 'unknown') {
         // The provider may have accepted it: never sent again (decision 0021), and on the patient's trail.
-        sentAudit(r, messageId, [d.channel, 'unconfirmed']);
+        sentAudit(r, messageId, [send.channel, 'unconfirmed']);
         await recordSendOutcome(key, messageId, { status: 'unconfirmed', reason: name, at });
         counts.unknown++;
         return;
       }
-      if (d.channel === 'sms') useSms(r.centreId, -1);
+      await notSent();
       if (THROTTLED.has(name)) {
         // Certainly not sent, the provider only asks to slow down: due again at the next run.
-        await returnClaim(key, messageId, new Date(nowMs + 60_000).toISOString());
+        await returnClaim(key, messageId, retryAt);
         counts.throttled++;
         return;
       }
@@ -316,7 +357,7 @@ async function dispatchBatch(batch: StoredReminder[], run: ScheduledRun<Dispatch
       return;
     }
     // Sent: recorded in the patient's trail whatever happens to the record below.
-    sentAudit(r, messageId, [d.channel]);
+    sentAudit(r, messageId, [send.channel]);
     try {
       await recordSendOutcome(key, messageId, { status: 'accepted', ...sent, at: new Date().toISOString() });
       counts.sent++;
@@ -327,20 +368,62 @@ async function dispatchBatch(batch: StoredReminder[], run: ScheduledRun<Dispatch
     }
   };
 
-  try {
-    await inParallel(decided, SEND_CONCURRENCY, async (x) => {
+  /** One reminder's trouble (the table throttled, a transaction in the way) is not the batch's. */
+  const isolated =
+    <T, R>(work: (item: T) => Promise<R>, centreOf: (item: T) => string) =>
+    async (item: T): Promise<R | undefined> => {
       try {
-        await dispatchOne(x);
+        return await work(item);
       } catch (error) {
-        // One reminder's trouble (the table throttled, a transaction in the way) is not the batch's:
-        // unclaimed, it is found again by the next run; claimed, it stays `sending` (unconfirmed).
-        logger.warn('reminder not dispatched', { centreId: x.r.centreId, error: (error as Error).name });
+        logger.warn('reminder not dispatched', { centreId: centreOf(item), error: (error as Error).name });
         counts.errors++;
+        return undefined;
       }
-    });
+    };
+
+  try {
+    // In chunks, each in three steps: the claims (exactly once), the SMS cap for the SMS claims won
+    // (a run that lost claims never holds what the winner needs), then the limits per phone, the
+    // sends and their records. A chunk bounds what a crash leaves claimed but not sent (unconfirmed).
+    for (let i = 0; i < decided.length; i += CLAIM_CHUNK) {
+      const won: Won[] = [];
+      await inParallel(
+        decided.slice(i, i + CLAIM_CHUNK),
+        SEND_CONCURRENCY,
+        isolated(
+          async (x) => {
+            const w = await claimOne(x);
+            if (w) won.push(w);
+          },
+          (x) => x.r.centreId,
+        ),
+      );
+      try {
+        await reserveFor(won);
+      } catch (error) {
+        // The cap cannot be read: SMS claims are given back for the next run; e-mails go on.
+        await Promise.all(
+          won
+            .filter((w) => w.d.channel === 'sms')
+            .map(
+              isolated(
+                (w) => returnClaim({ pk: w.r.pk, sk: w.r.sk }, w.messageId, retryAt),
+                (w) => w.r.centreId,
+              ),
+            ),
+        );
+        logger.warn('SMS cap not reserved', { error: (error as Error).name });
+        won.splice(0, won.length, ...won.filter((w) => w.d.channel !== 'sms'));
+      }
+      await inParallel(
+        won,
+        SEND_CONCURRENCY,
+        isolated(sendOne, (w) => w.r.centreId),
+      );
+    }
   } finally {
-    // SMS reserved but not sent (claims lost, fallbacks, refusals) go back under the cap; what was
-    // sent is on the patients' trails; the centres hear once per batch of what the provider refused.
+    // SMS reserved but not sent (fallbacks, refusals) go back under the cap; what was sent is on the
+    // patients' trails; the centres hear once per batch of what the provider refused.
     await Promise.all([
       ...[...reserved].map(([centreId, n]) => releaseSms(centreId, month, n - (usedSms.get(centreId) ?? 0))),
       recordMany(run.origin, audit),

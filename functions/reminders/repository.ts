@@ -245,6 +245,35 @@ export async function skipReminder(r: StoredReminder, reason: string, at: string
   }
 }
 
+/**
+ * Changes a claimed reminder's mind before anything is sent: SMS turned out not possible (the
+ * month's cap, the phone's daily limit, both taken only once the claim is won, so a run that loses
+ * the claim never holds them), so it goes by e-mail, or it is skipped (out of the patient's list).
+ */
+export async function reviseClaim(
+  key: TableKey,
+  messageId: string,
+  to: { kind: 'email'; recipient: string; fallbackFrom: Channel } | { kind: 'skip'; reason: string },
+  at: string,
+) {
+  await updateItem({
+    Key: key,
+    ConditionExpression: '#status = :sending AND messageId = :m',
+    UpdateExpression:
+      to.kind === 'email'
+        ? 'SET channel = :email, recipient = :to, fallbackFrom = :from'
+        : 'SET #status = :skipped, reason = :reason, skippedAt = :at ADD attempt :minus REMOVE messageId, channel, recipient, claimedAt, fallbackFrom, gsi2pk, gsi2sk, gsi3pk, gsi3sk',
+    ExpressionAttributeNames: { '#status': 'status' },
+    ExpressionAttributeValues: {
+      ':sending': 'sending',
+      ':m': messageId,
+      ...(to.kind === 'email'
+        ? { ':email': 'email', ':to': to.recipient, ':from': to.fallbackFrom }
+        : { ':skipped': 'skipped', ':reason': to.reason, ':at': at, ':minus': -1 }),
+    },
+  });
+}
+
 /** What the provider answered, recorded on the claimed message (only by the claim that sent it). */
 export async function recordSendOutcome(
   key: TableKey,
@@ -294,7 +323,7 @@ export async function returnClaim(key: TableKey, messageId: string, dueAt: strin
     Key: key,
     ConditionExpression: '#status = :sending AND messageId = :m',
     UpdateExpression:
-      'SET #status = :pending, dueAt = :due, gsi1pk = :g1pk, gsi1sk = :g1sk ADD attempt :minus REMOVE messageId, recipient, claimedAt, gsi2pk, gsi2sk, gsi3pk, gsi3sk',
+      'SET #status = :pending, dueAt = :due, gsi1pk = :g1pk, gsi1sk = :g1sk ADD attempt :minus REMOVE messageId, recipient, claimedAt, fallbackFrom, gsi2pk, gsi2sk, gsi3pk, gsi3sk',
     ExpressionAttributeNames: { '#status': 'status' },
     ExpressionAttributeValues: {
       ':sending': 'sending',

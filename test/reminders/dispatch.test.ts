@@ -561,6 +561,35 @@ describe('the cost guard', () => {
   });
 });
 
+describe('the cost guard under racing runs', () => {
+  /**
+   * The limits are taken only by the run that won the claim: a run that loses it must not hold the
+   * phone's allowance (at 1 a day) or the month's SMS that the winner needs, or the winner would
+   * fall back to e-mail — or skip — though nothing else went to that phone.
+   */
+  it('runs racing for the same reminders still send each by SMS, at a phone limit of 1 and a cap of exactly them', async () => {
+    const s = await centre('Racing limits', { sms: { monthlyCap: 3, perPhoneDailyLimit: 1 } });
+    const day = freshTuesday();
+    const three = await Promise.all(['09:00', '09:30', '10:00'].map((t) => patientBooked(s, local(day, t))));
+    const due = (await reminderOf(s, three[0]!.appointment.appointmentId)).dueAt;
+
+    const runs = await Promise.all(Array.from({ length: 6 }, (_, i) => runDispatch(plus(due, 1 + (i % 2)))));
+
+    expect(runs.reduce((n, r) => n + Number(r.sent), 0)).toBe(3);
+    expect(runs.reduce((n, r) => n + Number(r.skipped), 0)).toBe(0);
+    for (const b of three) {
+      expect(remindersSentTo(b.phone!)).toHaveLength(1);
+      expect(remindersSentTo(b.email!)).toEqual([]);
+      const item = await reminderOf(s, b.appointment.appointmentId);
+      expect(item).toMatchObject({ status: 'accepted', channel: 'sms', recipient: b.phone, attempt: 1 });
+      expect(item.fallbackFrom).toBeUndefined();
+    }
+    // What the losing runs reserved went back: the month counts the three sent, no more.
+    expect(await smsCounted(s.w.centreId, plus(due, 1))).toBe(3);
+    expect(await notices(s.w.centreId)).toEqual([]);
+  });
+});
+
 describe('the patient’s channels', () => {
   let s: Setup;
   beforeAll(async () => {
