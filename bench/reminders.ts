@@ -1,3 +1,4 @@
+import { CLAIM_CHUNK } from '#functions/reminders/planning';
 import type { JobSummary } from '#shared/jobs/pipeline';
 import { printTable, runChild, type Target } from './lib';
 
@@ -140,21 +141,23 @@ export function measureReminders(dynamodbEndpoint: string) {
  * hours with nothing due) plus one per page of 1 000 found; per reminder sent its claim and record (UpdateItem 2, 3 for an
  * SMS with the per-phone count); per batch one BatchGetItem per 100 keys of context (at most 6 keys a
  * reminder: centre, rules, patient, preferences, practitioner, appointment) and one BatchWriteItem per 25 audit records;
- * per centre of a batch, its SMS reservation and what it gives back (UpdateItem 2; due reminders are
- * batched by centre, so a batch spans at most ⌈batch / per centre⌉ + 1 centres).
+ * per centre of a chunk of claims (CLAIM_CHUNK, 64), its SMS reservation and what it gives back
+ * (UpdateItem 2; due reminders are batched by centre, so a chunk spans at most ⌈chunk / per centre⌉
+ * + 1 centres).
  */
 export function declared(r: RemindersResult): Record<string, number> {
   const n = r.reminders;
   const batches = Math.ceil(n / r.batchSize);
   const last = n - (batches - 1) * r.batchSize;
   const perBatch = (size: number, per: number) => Math.ceil(size / per);
+  const chunks = (batches - 1) * perBatch(r.batchSize, CLAIM_CHUNK) + perBatch(last, CLAIM_CHUNK);
   return {
     BatchGetItem: (batches - 1) * perBatch(6 * r.batchSize, 100) + perBatch(6 * last, 100),
     BatchWriteItem: (batches - 1) * perBatch(r.batchSize, 25) + perBatch(last, 25),
     GetItem: 1,
     PutItem: 1,
     Query: r.indexQueries,
-    UpdateItem: 2 * n + r.ours.check.sentBySms + 2 * batches * (Math.ceil(r.batchSize / r.perCentre) + 1),
+    UpdateItem: 2 * n + r.ours.check.sentBySms + 2 * chunks * (Math.ceil(CLAIM_CHUNK / r.perCentre) + 1),
   };
 }
 
@@ -254,7 +257,7 @@ export function printReminders(r: RemindersResult) {
         check: sum(a.requests) > sum(d) ? 'OVER' : 'OK',
       },
     ],
-    `Declared: per run GetItem 1, PutItem 1 and a Query per hour × shard of the due index (16 for two hours with nothing due; the budget: 200, a day's catch-up) and per page of 1 000 found; per reminder UpdateItem 2 (claim, record), 3 for an SMS (per-phone count); per batch of ${r.batchSize} one BatchGetItem per 100 keys of context (≤ 6 keys a reminder) and one BatchWriteItem per 25 audit records; per centre of a batch UpdateItem 2 (SMS reservation, what is given back). SMS sent: ${a.check.sentBySms} of ${a.check.plannedSms} planned. ms: mean time of one request as the client sees it (floor: before / after A).`,
+    `Declared: per run GetItem 1, PutItem 1 and a Query per hour × shard of the due index (16 for two hours with nothing due; the budget: 200, a day's catch-up) and per page of 1 000 found; per reminder UpdateItem 2 (claim, record), 3 for an SMS (per-phone count); per batch of ${r.batchSize} one BatchGetItem per 100 keys of context (≤ 6 keys a reminder) and one BatchWriteItem per 25 audit records; per centre of a chunk of ${CLAIM_CHUNK} claims UpdateItem 2 (SMS reservation, what is given back). SMS sent: ${a.check.sentBySms} of ${a.check.plannedSms} planned. ms: mean time of one request as the client sees it (floor: before / after A).`,
   );
 
   const c = r.race.check;

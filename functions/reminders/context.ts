@@ -35,8 +35,9 @@ export const reminders = defineContext({
         // after the last, (maxCatchUpHours + 1) × 8 = 200 after an outage of a day or more —, the
         // cursor moved (PutItem). Each reminder sent adds its claim and record (UpdateItem 2, 3 for
         // an SMS with the per-phone count) and its share of one BatchGetItem per 100 keys of context
-        // and of one BatchWriteItem per 25 audit records; each centre of a batch (due reminders are
-        // batched by centre) its SMS reservation and what it gives back (npm run bench:reminders).
+        // and of one BatchWriteItem per 25 audit records; each centre of a chunk of 64 claims (due
+        // reminders are batched by centre) its SMS reservation and what it gives back (npm run
+        // bench:reminders).
         budget: { GetItem: 1, Query: 200, PutItem: 1 },
       }),
     ],

@@ -13,7 +13,7 @@ import { sendOutcome } from '#shared/messaging/outcome';
 import { smsSender } from '#shared/messaging/sms';
 import { linkToken, linkUrl } from './links';
 import { notifySmsCap, reportRefusals } from './notices';
-import { bucketsBetween, DUE_SHARDS } from './planning';
+import { bucketsBetween, CLAIM_CHUNK, DUE_SHARDS } from './planning';
 import {
   advanceDispatchCursor,
   claimReminder,
@@ -60,8 +60,6 @@ const QUERY_CONCURRENCY = 16;
 /** A reminder is due within 10 minutes after its time (N1): sent then, it is on time. */
 const ON_TIME_MS = 10 * 60_000;
 const SEND_CONCURRENCY = 32;
-/** Reminders claimed at once before they are sent: what a crash can leave claimed but not sent. */
-const CLAIM_CHUNK = 64;
 
 /** What a run reports, per outcome (JobSummary: counts only, nothing personal). */
 const noCounts = () => ({

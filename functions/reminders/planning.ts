@@ -83,6 +83,9 @@ export function bucketsBetween(from: string, to: string): string[] {
 
 export const DUE_SHARDS = 8;
 
+/** Reminders a dispatch claims at once before sending them: what a crash can leave claimed but not sent. */
+export const CLAIM_CHUNK = 64;
+
 /** The shard of a reminder in its bucket: spread by a hash of its key (FNV-1a). */
 export function shardOf(key: string): number {
   let h = 0x811c9dc5;
