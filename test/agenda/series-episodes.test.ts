@@ -6,10 +6,11 @@ import { closeDay, listOpenSessions } from '#functions/agenda/closing';
 import { getCareEpisode } from '#functions/agenda/episodes';
 import { practitionerAppointments } from '#functions/agenda/repository';
 import { cursorKey } from '#functions/identity/signing-key';
+import { createPatient } from '#functions/patients/service';
 import { createCursors } from '#shared/http/cursor';
 import { call } from '../support/api';
 import { diffSnapshots, snapshot } from '../support/table';
-import { buildCentre, type CentreWorld, origin } from '../support/world';
+import { buildCentre, type CentreWorld, newPatient, origin } from '../support/world';
 import { book, freshSlot, mondayAhead, newEpisode, newType } from './fixtures';
 
 /**
@@ -35,16 +36,20 @@ const base = () => ({ practitionerId: w.practitioner.userId, patientId: w.patien
 
 describe('weekly series', () => {
   /**
-   * Dates up to three weeks before the next four DST changes (last Sundays of March and October),
-   * and any date of the next two years (bookings are at most 3 years ahead; a series must end
-   * before then) — relative to today, so the property stays meaningful as years pass.
+   * Dates up to three weeks before the next four DST changes (last Sundays of March and October)
+   * at least a month ahead, and any date of the next two years: relative to today, whatever its
+   * month, so every series (at most 24 weeks) ends well within the 3 years bookings may reach.
    */
   const year = DateTime.now().year;
   const lastSunday = (y: number, month: number) => {
     const last = DateTime.fromObject({ year: y, month, day: 31 }, { zone: ZONE });
     return last.minus({ days: last.weekday % 7 }).toFormat('yyyy-MM-dd');
   };
-  const dstChanges = [year + 1, year + 2].flatMap((y) => [lastSunday(y, 3), lastSunday(y, 10)]);
+  const monthAhead = DateTime.now().plus({ days: 30 }).toFormat('yyyy-MM-dd');
+  const dstChanges = [year, year + 1, year + 2, year + 3]
+    .flatMap((y) => [lastSunday(y, 3), lastSunday(y, 10)])
+    .filter((d) => d > monthAhead)
+    .slice(0, 4);
   const firstDate = fc.oneof(
     fc
       .tuple(fc.constantFrom(...dstChanges), fc.integer({ min: -21, max: 0 }))
@@ -253,15 +258,17 @@ describe('weekly series', () => {
   });
 
   it('pages a patient’s upcoming appointments on, even once the first one has started', async () => {
+    // A patient of this test alone: the property above books (and cancels) series for the world's.
+    const { patientId } = await createPatient(w.practitioner.actor, newPatient({ lastName: 'Paging' }), origin);
     const date = mondayAhead(40);
-    const first = await book(w.practitioner.actor, { ...base(), start: `${date}T09:00` });
-    await book(w.practitioner.actor, { ...base(), start: `${date}T10:00` });
+    const first = await book(w.practitioner.actor, { ...base(), patientId, start: `${date}T09:00` });
+    await book(w.practitioner.actor, { ...base(), patientId, start: `${date}T10:00` });
     const { listPatientAppointments } = await import('#functions/agenda/views');
     vi.useFakeTimers({ toFake: ['Date'] });
     vi.setSystemTime(new Date(Date.parse(first.start) - 60_000));
     const page1 = await listPatientAppointments(
       w.practitioner.actor,
-      w.patientId,
+      patientId,
       { limit: 1, when: 'upcoming' },
       origin,
       cursors,
@@ -270,7 +277,7 @@ describe('weekly series', () => {
     vi.setSystemTime(new Date(Date.parse(first.start) + 60_000));
     const page2 = await listPatientAppointments(
       w.practitioner.actor,
-      w.patientId,
+      patientId,
       { limit: 1, when: 'upcoming', cursor: page1.nextCursor },
       origin,
       cursors,
@@ -283,7 +290,7 @@ describe('weekly series', () => {
       token: w.practitioner.token,
       body: {
         ...base(),
-        start: `${DateTime.fromISO(lastSunday(year + 1, 3))
+        start: `${DateTime.fromISO(dstChanges.find((d) => d.slice(5, 7) === '03')!)
           .minus({ weeks: 1 })
           .toFormat('yyyy-MM-dd')}T02:30`,
         recurrence: { everyWeeks: 1, count: 3 },
@@ -293,7 +300,11 @@ describe('weekly series', () => {
     expect(skipped.body.code).toBe('nonexistent_local_time');
     const long = await call('POST', '/appointments', {
       token: w.practitioner.token,
-      body: { ...base(), start: freshSlot(), recurrence: { everyWeeks: 1, until: '2031-01-01' } },
+      body: {
+        ...base(),
+        start: freshSlot(),
+        recurrence: { everyWeeks: 1, until: DateTime.now().plus({ years: 2 }).toFormat('yyyy-MM-dd') },
+      },
     });
     expect(long.status).toBe(400);
     expect(long.body.fields[0].field).toBe('body.recurrence');

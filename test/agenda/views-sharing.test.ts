@@ -1,6 +1,7 @@
 import ICAL from 'ical.js';
 import { DateTime } from 'luxon';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { isPublicHoliday } from '#functions/agenda/holidays';
 import { call } from '../support/api';
 import { buildCentre, type CentreWorld } from '../support/world';
 import { book, mondayAhead, newType } from './fixtures';
@@ -12,7 +13,14 @@ import { book, mondayAhead, newType } from './fixtures';
 let w: CentreWorld;
 let typeId: string;
 const ZONE = 'Europe/Brussels';
-const day = () => DateTime.fromISO(mondayAhead(4)).plus({ days: 1 }).toFormat('yyyy-MM-dd'); // a Tuesday
+/** A Tuesday at least four weeks ahead, fixed for the file, that is no Belgian public holiday (free slots skip those). */
+const tuesday = (() => {
+  let weeks = 4;
+  const at = (n: number) => DateTime.fromISO(mondayAhead(n)).plus({ days: 1 }).toFormat('yyyy-MM-dd');
+  while (isPublicHoliday('BE', at(weeks))) weeks++;
+  return at(weeks);
+})();
+const day = () => tuesday;
 const get = (url: string, token?: string) => call('GET', url, { token });
 
 beforeAll(async () => {

@@ -25,7 +25,7 @@ async function managerMfaToken() {
 
 async function practitionerRefreshToken() {
   const session = await signIn(
-    { email: matrixWorld().plainPractitioner.email, password: PASSWORD },
+    { email: matrixWorld().sessionPractitioner.email, password: PASSWORD },
     { ...origin, sourceIp: nextIp() },
     membershipDirectory,
   );

@@ -494,10 +494,12 @@ describe('remindersFor', () => {
   });
 
   it('keeps one of two rules asking for the same channel at the same instant, and both when the channels differ', () => {
-    const start = DateTime.now()
+    let start = DateTime.now()
       .setZone('Europe/Paris')
       .plus({ days: 20 })
       .set({ hour: 15, minute: 0, second: 0, millisecond: 0 });
+    // 27 hours before is the day before at 12:00 only when the clocks do not change in between.
+    while (start.offset !== start.minus({ days: 2 }).offset) start = start.plus({ weeks: 1 });
     const rules: ReminderRules = {
       ...DEFAULT_RULES,
       patientPreference: 'add',

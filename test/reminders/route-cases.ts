@@ -1,7 +1,7 @@
 import { newType } from '../agenda/fixtures';
 import type { remindersRoutes } from '#functions/reminders/routes';
 import { type CasesOf, everyone, managersOnly, matrixWorld as world, roles, staffOnly } from '../support/matrix-world';
-import { bookWithReminders, sentReminder } from './fixtures';
+import { bookWithReminders, sentReminder, setReminderRules } from './fixtures';
 
 /**
  * reminders: route × caller (test/support/matrix-world.ts). Rules are the centre's (managers
@@ -18,6 +18,14 @@ const booking = async () => ({
   patientId: world().centre.patientId,
   appointmentTypeId: await appointmentType(),
 });
+/**
+ * A reminder of the matrix centre, sent: its link's token. The rules are reset first, as the junk
+ * property may have left them disabled, replaced or capped by a near-valid change of its own.
+ */
+async function sentLink() {
+  await setReminderRules(world().centre.manager.actor, { practitioners: {} });
+  return (await sentReminder(world().centre.practitioner.actor, await booking())).token;
+}
 const fileRoles = (status: number) =>
   roles({ manager: status, practitioner: status, otherPractitioner: 404, secretary: status, foreignManager: 404 });
 const rulesBody = (version: number) => ({
@@ -107,21 +115,21 @@ export const remindersCases: CasesOf<typeof remindersRoutes> = {
   },
   openReminderLink: {
     request: async () => {
-      const { token } = await sentReminder(world().centre.practitioner.actor, await booking());
+      const token = await sentLink();
       return { method: 'GET', url: `/r/${token}?a=confirm` };
     },
     expect: everyone(200),
   },
   confirmFromReminder: {
     request: async () => {
-      const { token } = await sentReminder(world().centre.practitioner.actor, await booking());
+      const token = await sentLink();
       return { method: 'POST', url: `/r/${token}/confirm` };
     },
     expect: everyone(200),
   },
   cancelFromReminder: {
     request: async () => {
-      const { token } = await sentReminder(world().centre.practitioner.actor, await booking());
+      const token = await sentLink();
       return { method: 'POST', url: `/r/${token}/cancel` };
     },
     expect: everyone(200),

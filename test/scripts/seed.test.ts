@@ -62,7 +62,8 @@ async function managerOfDemo(centreId: string): Promise<Actor> {
   return { userId: String(credential?.userId), centreId, role: 'manager', servedPractitionerIds: [], sessionId: 't' };
 }
 
-describe('demo seed', () => {
+// The seed books the rest of this week and the next (twice as many bookings early on a Monday).
+describe('demo seed', { timeout: 180_000 }, () => {
   it('creates the whole demo centre on an empty table', async () => {
     const result = await seedDemo();
 

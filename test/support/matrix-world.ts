@@ -37,17 +37,25 @@ export type CasesOf<T extends readonly { operationId: string }[]> = Record<T[num
 let w: CentreWorld | undefined;
 let foreign: CentreWorld | undefined;
 let plainPractitioner: Staff | undefined;
+let sessionPractitioner: Staff | undefined;
 
 /** Builds the two centres the matrix runs against (call once, before using the cases). */
 export async function setupRouteMatrix() {
   [w, foreign] = await Promise.all([buildCentre('Matrix centre'), buildCentre('Foreign centre')]);
-  plainPractitioner = await invite(w.manager.actor, 'practitioner');
+  [plainPractitioner, sessionPractitioner] = await Promise.all([
+    invite(w.manager.actor, 'practitioner'),
+    invite(w.manager.actor, 'practitioner'),
+  ]);
 }
 
-/** The two centres and the extra practitioner built by setupRouteMatrix. */
+/**
+ * The two centres and the extra practitioners built by setupRouteMatrix: `plainPractitioner` is
+ * the one the sign-in case signs in (the junk and Unicode properties may lock it with wrong
+ * passwords), `sessionPractitioner` the one whose sessions are refreshed and ended.
+ */
 export function matrixWorld() {
-  if (!w || !foreign || !plainPractitioner) throw new Error('setupRouteMatrix() first');
-  return { centre: w, foreign, plainPractitioner };
+  if (!w || !foreign || !plainPractitioner || !sessionPractitioner) throw new Error('setupRouteMatrix() first');
+  return { centre: w, foreign, plainPractitioner, sessionPractitioner };
 }
 
 export const actorOf = (who: Caller): Staff | undefined => {
