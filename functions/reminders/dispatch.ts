@@ -283,16 +283,28 @@ async function dispatchBatch(batch: StoredReminder[], run: ScheduledRun<Dispatch
     return undefined;
   };
 
-  /** The SMS cap, for the SMS claims won: one reservation per centre; those beyond it go by e-mail. */
-  const reserveFor = async (won: Won[]) => {
+  /**
+   * The SMS cap, for the SMS claims won: one reservation per centre (those beyond it go by e-mail).
+   * The claims to send; when the cap cannot be reserved, the SMS ones are given back for the next run.
+   */
+  const reserveFor = async (won: Won[]): Promise<Won[]> => {
     const wanted = new Map<string, number>();
     for (const w of won) if (w.d.channel === 'sms') wanted.set(w.r.centreId, (wanted.get(w.r.centreId) ?? 0) + 1);
-    await Promise.all(
-      [...wanted].map(async ([centreId, n]) => {
-        const granted = await reserveSms(centreId, month, n, ctx.rules.get(centreId)!.sms.monthlyCap);
-        reserved.set(centreId, (reserved.get(centreId) ?? 0) + granted);
-      }),
-    );
+    try {
+      await Promise.all(
+        [...wanted].map(async ([centreId, n]) => {
+          const granted = await reserveSms(centreId, month, n, ctx.rules.get(centreId)!.sms.monthlyCap);
+          reserved.set(centreId, (reserved.get(centreId) ?? 0) + granted);
+        }),
+      );
+      return won;
+    } catch (error) {
+      logger.warn('SMS cap not reserved', { error: (error as Error).name });
+      const [sms, others] = [won.filter((w) => w.d.channel === 'sms'), won.filter((w) => w.d.channel !== 'sms')];
+      const giveBack = (w: Won) => returnClaim({ pk: w.r.pk, sk: w.r.sk }, w.messageId, retryAt);
+      await Promise.all(sms.map(isolated(giveBack, (w) => w.r.centreId)));
+      return others;
+    }
   };
 
   const sendOne = async ({ r, d: decision, messageId }: Won) => {
@@ -396,25 +408,8 @@ async function dispatchBatch(batch: StoredReminder[], run: ScheduledRun<Dispatch
           (x) => x.r.centreId,
         ),
       );
-      try {
-        await reserveFor(won);
-      } catch (error) {
-        // The cap cannot be read: SMS claims are given back for the next run; e-mails go on.
-        await Promise.all(
-          won
-            .filter((w) => w.d.channel === 'sms')
-            .map(
-              isolated(
-                (w) => returnClaim({ pk: w.r.pk, sk: w.r.sk }, w.messageId, retryAt),
-                (w) => w.r.centreId,
-              ),
-            ),
-        );
-        logger.warn('SMS cap not reserved', { error: (error as Error).name });
-        won.splice(0, won.length, ...won.filter((w) => w.d.channel !== 'sms'));
-      }
       await inParallel(
-        won,
+        await reserveFor(won),
         SEND_CONCURRENCY,
         isolated(sendOne, (w) => w.r.centreId),
       );

@@ -189,6 +189,12 @@ const stillDue = {
   values: (r: StoredReminder) => ({ ':pending': 'pending', ':due': r.dueAt }),
 };
 
+/** The claim is still this run's: sending, under the message id it gave. */
+const ourClaim = {
+  condition: '#status = :sending AND messageId = :m',
+  values: (messageId: string) => ({ ':sending': 'sending', ':m': messageId }),
+};
+
 /**
  * Claims a due reminder for sending: the one conditional write that makes a send happen at most
  * once, however many dispatchers found it. False when another claimed it first, or it was
@@ -258,15 +264,14 @@ export async function reviseClaim(
 ) {
   await updateItem({
     Key: key,
-    ConditionExpression: '#status = :sending AND messageId = :m',
+    ConditionExpression: ourClaim.condition,
     UpdateExpression:
       to.kind === 'email'
         ? 'SET channel = :email, recipient = :to, fallbackFrom = :from'
         : 'SET #status = :skipped, reason = :reason, skippedAt = :at ADD attempt :minus REMOVE messageId, channel, recipient, claimedAt, fallbackFrom, gsi2pk, gsi2sk, gsi3pk, gsi3sk',
     ExpressionAttributeNames: { '#status': 'status' },
     ExpressionAttributeValues: {
-      ':sending': 'sending',
-      ':m': messageId,
+      ...ourClaim.values(messageId),
       ...(to.kind === 'email'
         ? { ':email': 'email', ':to': to.recipient, ':from': to.fallbackFrom }
         : { ':skipped': 'skipped', ':reason': to.reason, ':at': at, ':minus': -1 }),
@@ -287,14 +292,13 @@ export async function recordSendOutcome(
   try {
     await updateItem({
       Key: key,
-      ConditionExpression: '#status = :sending AND messageId = :m',
+      ConditionExpression: ourClaim.condition,
       UpdateExpression: accepted
         ? 'SET #status = :s, provider = :p, providerMessageId = :pm, sentAt = :at, gsi4pk = :g4pk, gsi4sk = :g4sk'
         : `SET #status = :s, reason = :r, ${outcome.status === 'failed' ? 'failedAt' : 'sentAt'} = :at`,
       ExpressionAttributeNames: { '#status': 'status' },
       ExpressionAttributeValues: {
-        ':sending': 'sending',
-        ':m': messageId,
+        ...ourClaim.values(messageId),
         ':s': outcome.status,
         ':at': outcome.at,
         ...(accepted
@@ -321,13 +325,12 @@ export async function recordSendOutcome(
 export async function returnClaim(key: TableKey, messageId: string, dueAt: string) {
   await updateItem({
     Key: key,
-    ConditionExpression: '#status = :sending AND messageId = :m',
+    ConditionExpression: ourClaim.condition,
     UpdateExpression:
       'SET #status = :pending, dueAt = :due, gsi1pk = :g1pk, gsi1sk = :g1sk ADD attempt :minus REMOVE messageId, recipient, claimedAt, fallbackFrom, gsi2pk, gsi2sk, gsi3pk, gsi3sk',
     ExpressionAttributeNames: { '#status': 'status' },
     ExpressionAttributeValues: {
-      ':sending': 'sending',
-      ':m': messageId,
+      ...ourClaim.values(messageId),
       ':pending': 'pending',
       ':due': dueAt,
       ':minus': -1,
